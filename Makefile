@@ -1,0 +1,83 @@
+# The runbook. `make run` and `make test` are the whole quick start (README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+LANGS := es fr de pt_BR ar zh_Hans hi
+
+# Django 6.1 needs Python >= 3.12. Try the usual names, then pyenv's versions.
+define FIND_PYTHON
+for c in python3.14 python3.13 python3.12 python3; do \
+  p=$$(command -v $$c 2>/dev/null) || continue; \
+  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; exit 0; }; \
+done; \
+root=$$(pyenv root 2>/dev/null) || root=$$HOME/.pyenv; \
+for p in $$(ls -d $$root/versions/3.* 2>/dev/null | sort -rV); do \
+  [ -x $$p/bin/python3 ] && $$p/bin/python3 -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p/bin/python3; exit 0; }; \
+done; true
+endef
+
+.PHONY: help db run test serve lint format messages check-content bench clean
+
+help:
+	@echo "make run       start the app on http://127.0.0.1:$(PORT) (SQLite, content loaded)"
+	@echo "make test      run the whole test suite"
+	@echo "make serve     production-style: collectstatic + gunicorn (set DJANGO_* and DATABASE_URL)"
+	@echo "make lint      ruff check and format check"
+	@echo "make format    ruff format and fix"
+	@echo "make messages  extract and compile UI translations (needs GNU gettext)"
+	@echo "make bench     run the benchmarks in bench/"
+
+$(PY):
+	@base=$$($(FIND_PYTHON)); \
+	if [ -z "$$base" ]; then echo "Python 3.12 or newer is required (Django 6.1); none was found." >&2; exit 1; fi; \
+	echo "Creating $(VENV) with $$base"; \
+	$$base -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+# The compiled .mo files are committed, so a machine without GNU gettext still
+# gets the translated interface; tests check that they match the .po files.
+db: $(VENV)/.runtime
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_content
+
+run: db
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+serve: $(VENV)/.runtime
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py load_content
+	$(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: $(VENV)/.runtime
+	$(PY) manage.py makemessages --no-location --no-obsolete $(addprefix -l ,$(LANGS)) --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py compilemessages --ignore=.venv
+
+check-content: db
+	$(PY) manage.py check_content
+
+bench: $(VENV)/.dev
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

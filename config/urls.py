@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+from quiz.views import favicon, healthz
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
+]
+# English (the source language) is unprefixed; the others live under /es/, /ar/ …
+# The language switcher sits inside the patterns too: Django can only translate
+# the page address it returns to while the page's own language is active.
+urlpatterns += i18n_patterns(
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("quiz.urls")),
+    prefix_default_language=False,
+)

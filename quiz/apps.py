@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QuizConfig(AppConfig):
+    name = "quiz"
+    verbose_name = _("Fasciculations content")
+    default_auto_field = "django.db.models.BigAutoField"

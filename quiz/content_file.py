@@ -1,0 +1,185 @@
+"""Load the reviewable content file (quiz/content/fasciculations.json) into the database.
+
+Items are matched by their stable key, so learners' progress survives edits.
+Without `update`, existing items are never touched: what an editor changed in
+admin stays as it is.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from modeltranslation.utils import build_localized_fieldname
+
+from quiz.models import Choice, Fact, Question, Source, Topic
+
+DEFAULT_PATH = Path(__file__).resolve().parent / "content" / "fasciculations.json"
+
+
+class ContentFileError(ValueError):
+    pass
+
+
+@dataclass
+class LoadReport:
+    created: Counter = field(default_factory=Counter)
+    updated: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        def line(label: str, counts: Counter) -> str:
+            parts = [f"{counts[name]} {name}" for name in ("sources", "topics", "facts", "questions") if counts[name]]
+            return f"{label}: {', '.join(parts) if parts else 'nothing'}"
+
+        return "\n".join(
+            [line("Created", self.created), line("Updated", self.updated), line("Unchanged", self.unchanged)]
+        )
+
+
+def translations(values: dict[str, str], name: str) -> dict[str, str]:
+    """{"en": "…", "es": "…"} → {"name_en": "…", "name_es": "…"} for every language."""
+    if not isinstance(values, dict):
+        raise ContentFileError(f"{name} must be an object keyed by language code")
+    return {build_localized_fieldname(name, code): values.get(code, "") for code, _label in settings.LANGUAGES}
+
+
+def read(path: Path = DEFAULT_PATH) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ContentFileError(f"cannot read {path}: {error}") from error
+    for section in ("sources", "topics", "facts", "true_false_labels"):
+        if section not in data:
+            raise ContentFileError(f"{path} has no {section!r} section")
+    return data
+
+
+def choice_rows(question: dict[str, Any], labels: dict[str, dict[str, str]]) -> list[dict[str, Any]]:
+    if question["kind"] == Question.Kind.TRUE_FALSE:
+        return [
+            {**translations(labels["true"], "text"), "is_correct": question["is_true"], "position": 1},
+            {**translations(labels["false"], "text"), "is_correct": not question["is_true"], "position": 2},
+        ]
+    choices = list(question.get("choices", []))
+    # The file lists the right answer first; mix the order, the same way on every load.
+    random.Random(question["key"]).shuffle(choices)
+    return [
+        {**translations(choice["text"], "text"), "is_correct": choice["correct"], "position": position}
+        for position, choice in enumerate(choices, start=1)
+    ]
+
+
+class Loader:
+    def __init__(self, *, update: bool) -> None:
+        self.update = update
+        self.report = LoadReport()
+
+    def upsert(self, model: type[models.Model], label: str, lookup: dict[str, Any], values: dict[str, Any]):
+        obj = model.objects.filter(**lookup).first()
+        if obj is None:
+            obj = model.objects.create(**lookup, **values)
+            self.report.created[label] += 1
+            return obj, True
+        changed = [name for name, value in values.items() if getattr(obj, name) != value]
+        if self.update and changed:
+            for name in changed:
+                setattr(obj, name, values[name])
+            obj.save()
+            self.report.updated[label] += 1
+        else:
+            self.report.unchanged[label] += 1
+        return obj, False
+
+    def sync_choices(self, question: Question, rows: list[dict[str, Any]], created: bool) -> None:
+        if not created and not self.update:
+            return
+        fields = list(rows[0]) if rows else []
+        current = [{name: getattr(choice, name) for name in fields} for choice in question.choices.all()]
+        if current != rows:
+            question.choices.all().delete()
+            Choice.objects.bulk_create(Choice(question=question, **row) for row in rows)
+            if not created and self.report.unchanged["questions"]:
+                # The question's own fields matched, but its choices changed.
+                self.report.unchanged["questions"] -= 1
+                self.report.updated["questions"] += 1
+
+    @transaction.atomic
+    def load(self, data: dict[str, Any]) -> LoadReport:
+        try:
+            self._load(data)
+        except (KeyError, TypeError) as error:
+            raise ContentFileError(f"malformed content file: missing or wrong value {error}") from error
+        return self.report
+
+    def _load(self, data: dict[str, Any]) -> None:
+        sources = {}
+        for item in data["sources"]:
+            sources[item["key"]], _ = self.upsert(
+                Source,
+                "sources",
+                {"key": item["key"]},
+                {
+                    "author": item["author"],
+                    "expert_name": item.get("expert_name", ""),
+                    **translations(item["title"], "title"),
+                    **translations(item["expert_credentials"], "expert_credentials"),
+                },
+            )
+        topics = {}
+        for item in data["topics"]:
+            topics[item["slug"]], _ = self.upsert(
+                Topic,
+                "topics",
+                {"slug": item["slug"]},
+                {
+                    "position": item["position"],
+                    **translations(item["name"], "name"),
+                    **translations(item["description"], "description"),
+                },
+            )
+        for position, item in enumerate(data["facts"], start=1):
+            if item["topic"] not in topics or item["source"] not in sources:
+                raise ContentFileError(f"fact {item['key']} names an unknown topic or source")
+            fact, _ = self.upsert(
+                Fact,
+                "facts",
+                {"key": item["key"]},
+                {
+                    "topic": topics[item["topic"]],
+                    "source": sources[item["source"]],
+                    "paragraph": item["paragraph"],
+                    "position": position,
+                    "is_warning_sign": item["is_warning_sign"],
+                    "reviewed_on": datetime.date.fromisoformat(item["reviewed_on"]),
+                    "next_review_on": datetime.date.fromisoformat(item["next_review_on"]),
+                    **translations(item["statement"], "statement"),
+                    **translations(item["explanation"], "explanation"),
+                },
+            )
+            for question_position, question_item in enumerate(item["questions"], start=1):
+                question, created = self.upsert(
+                    Question,
+                    "questions",
+                    {"key": question_item["key"]},
+                    {
+                        "fact": fact,
+                        "kind": question_item["kind"],
+                        "position": question_position,
+                        **translations(question_item["prompt"], "prompt"),
+                        **translations(question_item.get("answer", {}), "answer"),
+                        **translations(question_item["explanation"], "explanation"),
+                    },
+                )
+                self.sync_choices(question, choice_rows(question_item, data["true_false_labels"]), created)
+
+
+def load(path: Path = DEFAULT_PATH, *, update: bool = False) -> LoadReport:
+    return Loader(update=update).load(read(path))

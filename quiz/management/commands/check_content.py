@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import datetime
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Q
+from django.utils import timezone, translation
+
+from quiz import content_rules
+from quiz.models import Choice, Fact, Question, Source, Topic, missing_languages
+
+
+def find_problems(today: datetime.date) -> tuple[list[str], list[str]]:
+    """All content errors, and warnings (facts due for an accuracy review)."""
+    errors: list[str] = []
+    warnings: list[str] = []
+
+    def check_translations(label: str, obj, fields: list[str]) -> None:
+        for field in fields:
+            if missing := missing_languages(obj, [field]):
+                errors.append(f"{label}: " + content_rules.missing_translation_problem(field, missing))
+
+    for source in Source.objects.all():
+        check_translations(f"source {source.key}", source, Source.translated_fields)
+    for topic in Topic.objects.all():
+        check_translations(f"topic {topic.slug}", topic, Topic.translated_fields)
+    for fact in Fact.objects.annotate(question_count=Count("questions")):
+        check_translations(f"fact {fact.key}", fact, Fact.translated_fields)
+        if fact.question_count == 0:
+            errors.append(f"fact {fact.key}: no question tests this fact.")
+        if fact.is_due_for_review(today):
+            warnings.append(f"fact {fact.key}: due for review since {fact.next_review_on.isoformat()}.")
+    for question in Question.objects.select_related("fact").prefetch_related("choices"):
+        label = f"question {question.key}"
+        check_translations(label, question, question.translated_fields)
+        for choice in question.choices.all():
+            check_translations(f"{label}, choice {choice.position}", choice, Choice.translated_fields)
+        errors.extend(f"{label}: {problem}" for problem in question.problems())
+    for topic in Topic.objects.annotate(n=Count("facts__questions", filter=Q(facts__questions__is_published=True))):
+        if topic.n == 0:
+            warnings.append(f"topic {topic.slug}: no published question.")
+    return errors, warnings
+
+
+class Command(BaseCommand):
+    help = "Check the content for missing translations and broken questions; exits non-zero on errors."
+
+    def handle(self, *args, **options) -> None:
+        with translation.override("en"):
+            errors, warnings = find_problems(timezone.localdate())
+        for warning in warnings:
+            self.stdout.write(self.style.WARNING(f"WARNING {warning}"))
+        for error in errors:
+            self.stderr.write(self.style.ERROR(f"ERROR {error}"))
+        if errors:
+            raise CommandError(f"{len(errors)} content error(s) found.")
+        self.stdout.write(self.style.SUCCESS(f"Content OK ({len(warnings)} warning(s))."))

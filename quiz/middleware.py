@@ -1,0 +1,40 @@
+"""Send a first-time visitor to their browser's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import is_valid_path
+from django.utils import translation
+from django.utils.translation import get_language_from_path, get_language_from_request
+
+
+def first_visit_language(get_response: Callable[[HttpRequest], HttpResponse]):
+    """English pages are unprefixed, so LocaleMiddleware alone never honours
+    Accept-Language there. On a first visit (no language cookie yet) redirect a
+    GET of an unprefixed page to the browser's preferred supported language.
+    Choosing a language in the switcher sets the cookie, which ends this."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if (
+            request.method == "GET"
+            and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
+            and "HTTP_ACCEPT_LANGUAGE" in request.META
+            and not get_language_from_path(request.path_info)
+        ):
+            language = get_language_from_request(request)
+            if language != settings.LANGUAGE_CODE:
+                path = f"/{language}{request.path_info}"
+                # The language prefix only resolves while that language is active.
+                with translation.override(language):
+                    valid = is_valid_path(path)
+                if valid:
+                    query = request.META.get("QUERY_STRING", "")
+                    response = HttpResponseRedirect(f"{path}?{query}" if query else path)
+                    response["Vary"] = "Accept-Language, Cookie"
+                    return response
+        return get_response(request)
+
+    return middleware

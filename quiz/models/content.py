@@ -1,0 +1,193 @@
+"""The article's knowledge: sources, topics, facts, and the questions that test them.
+
+Translated text fields are registered in quiz/translation.py; modeltranslation
+adds one column per language (statement_en, statement_es, …).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from modeltranslation.utils import build_localized_fieldname
+
+from quiz import content_rules
+
+
+def missing_languages(obj: models.Model, fields: list[str]) -> list[str]:
+    """Language codes in which any of `fields` is empty on `obj`."""
+    return [
+        code
+        for code, _name in settings.LANGUAGES
+        if any(not (getattr(obj, build_localized_fieldname(field, code)) or "").strip() for field in fields)
+    ]
+
+
+class Source(models.Model):
+    key = models.SlugField(_("key"), unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    author = models.CharField(_("author"), max_length=200)
+    expert_name = models.CharField(_("expert quoted"), max_length=200, blank=True)
+    expert_credentials = models.CharField(_("expert's credentials"), max_length=500, blank=True)
+
+    translated_fields = ["title", "expert_credentials"]
+
+    class Meta:
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TopicQuerySet(models.QuerySet["Topic"]):
+    def with_published_facts(self) -> TopicQuerySet:
+        return self.filter(facts__is_published=True).distinct()
+
+
+class Topic(models.Model):
+    slug = models.SlugField(_("slug"), unique=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    name = models.CharField(_("name"), max_length=200)
+    description = models.CharField(_("short description"), max_length=500)
+
+    translated_fields = ["name", "description"]
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+        ordering = ["position", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("quiz:topic", args=[self.slug])
+
+
+class FactQuerySet(models.QuerySet["Fact"]):
+    def published(self) -> FactQuerySet:
+        return self.filter(is_published=True)
+
+    def warning_signs(self) -> FactQuerySet:
+        return self.published().filter(is_warning_sign=True)
+
+
+class Fact(models.Model):
+    key = models.SlugField(_("key"), unique=True, help_text=_("Stable identifier used by the content file."))
+    topic = models.ForeignKey(Topic, models.PROTECT, related_name="facts", verbose_name=_("topic"))
+    source = models.ForeignKey(Source, models.PROTECT, related_name="facts", verbose_name=_("source"))
+    paragraph = models.PositiveSmallIntegerField(
+        _("paragraph"), help_text=_("Paragraph of the source, counted from 1.")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    statement = models.TextField(_("statement"))
+    explanation = models.TextField(_("explanation"))
+    is_warning_sign = models.BooleanField(_("warning sign"), default=False)
+    reviewed_on = models.DateField(_("reviewed on"))
+    next_review_on = models.DateField(_("next review on"))
+    is_published = models.BooleanField(_("published"), default=True)
+
+    translated_fields = ["statement", "explanation"]
+    objects = FactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("fact")
+        verbose_name_plural = _("facts")
+        ordering = ["topic__position", "position", "key"]
+
+    def __str__(self) -> str:
+        return self.statement
+
+    def get_absolute_url(self) -> str:
+        return f"{self.topic.get_absolute_url()}#fact-{self.key}"
+
+    def missing_languages(self) -> list[str]:
+        return missing_languages(self, self.translated_fields)
+
+    def is_due_for_review(self, today: datetime.date) -> bool:
+        return self.next_review_on < today
+
+
+class QuestionQuerySet(models.QuerySet["Question"]):
+    def published(self) -> QuestionQuerySet:
+        return self.filter(is_published=True, fact__is_published=True)
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        FLASHCARD = "flashcard", _("Flashcard")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        TRUE_FALSE = "true_false", pgettext_lazy("question kind", "True or false")
+
+    key = models.SlugField(
+        _("key"), unique=True, help_text=_("Stable identifier: progress and the content file refer to it.")
+    )
+    fact = models.ForeignKey(Fact, models.PROTECT, related_name="questions", verbose_name=_("fact"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    prompt = models.TextField(_("prompt"))
+    answer = models.TextField(
+        _("answer"), blank=True, help_text=_("Flashcards only: the answer revealed to the learner.")
+    )
+    explanation = models.TextField(
+        _("explanation"), help_text=_("Why the right answer is right, in the article's terms.")
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        ordering = ["fact__topic__position", "fact__position", "position", "key"]
+
+    def __str__(self) -> str:
+        return self.prompt
+
+    def get_absolute_url(self) -> str:
+        return self.fact.get_absolute_url()
+
+    @property
+    def translated_fields(self) -> list[str]:
+        if self.kind == self.Kind.FLASHCARD:
+            return ["prompt", "answer", "explanation"]
+        return ["prompt", "explanation"]
+
+    def missing_languages(self) -> list[str]:
+        """Languages missing in the question or any of its (prefetched) choices."""
+        missing = set(missing_languages(self, self.translated_fields))
+        for choice in self.choices.all():
+            missing.update(missing_languages(choice, Choice.translated_fields))
+        return [code for code, _name in settings.LANGUAGES if code in missing]
+
+    def problems(self) -> list[str]:
+        """Content errors in this question and its choices (see content_rules)."""
+        return content_rules.choice_problems(
+            self.kind, [choice.is_correct for choice in self.choices.all()]
+        ) + content_rules.publication_problems(
+            question_published=self.is_published, fact_published=self.fact.is_published
+        )
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(Question, models.CASCADE, related_name="choices", verbose_name=_("question"))
+    text = models.CharField(_("text"), max_length=500)
+    is_correct = models.BooleanField(_("correct"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    translated_fields = ["text"]
+
+    class Meta:
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text

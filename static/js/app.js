@@ -1,0 +1,2 @@
+// Progressive enhancement only: the pages work without this file.
+"use strict";

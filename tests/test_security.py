@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.staticfiles import finders
+
+PAGES = ["/", "/learn/", "/learn/causes/", "/es/learn/when-to-worry/", "/ar/"]
+
+
+def directives(response) -> dict[str, str]:
+    header = response.headers["Content-Security-Policy"]
+    return {part.split()[0]: part.strip() for part in header.split(";") if part.strip()}
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_carry_the_strict_content_security_policy(client, content, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    policy = directives(response)
+    assert policy["default-src"] == "default-src 'self'"
+    assert re.fullmatch(r"script-src 'self' 'nonce-[\w+/=-]+'", policy["script-src"])
+    assert policy["style-src"] == "style-src 'self'"
+    assert policy["object-src"] == "object-src 'none'"
+    assert policy["base-uri"] == "base-uri 'none'"
+    assert policy["frame-ancestors"] == "frame-ancestors 'none'"
+    assert policy["form-action"] == "form-action 'self'"
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    assert "unsafe-eval" not in response.headers["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_have_no_inline_styles_or_scripts_without_the_nonce(client, content, path):
+    html = client.get(path).content.decode()
+    assert " style=" not in html
+    assert "<style" not in html
+    for tag in re.findall(r"<script[^>]*>", html):
+        assert "src=" in tag, tag
+
+
+def test_htmx_is_configured_for_the_policy(client, content):
+    html = client.get("/").content.decode()
+    assert '"includeIndicatorStyles": false' in html
+    assert '"allowEval": false' in html
+    assert '"selfRequestsOnly": true' in html
+    assert '"allowScriptTags": false' in html
+    assert "/static/django_htmx/htmx-2.min.js" in html
+
+
+def test_the_admin_carries_the_policy_and_still_renders(client, root):
+    client.force_login(root)
+    response = client.get("/admin/")
+    assert response.status_code == 200
+    assert "script-src 'self' 'nonce-" in response.headers["Content-Security-Policy"]
+    login = client.get("/admin/login/")
+    assert "Content-Security-Policy" in login.headers
+
+
+def test_the_tabbed_translation_admin_uses_our_jquery_ui_copy(client, root, content):
+    client.force_login(root)
+    html = client.get("/admin/quiz/fact/add/").content.decode()
+    assert "/static/jquery-ui/jquery-ui.min.js" in html
+    assert "googleapis" not in html
+    assert finders.find("jquery-ui/jquery-ui.min.js")
+
+
+def test_the_favicon_is_served(client, db):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.headers["Location"] == "/static/favicon.svg"
+    assert finders.find("favicon.svg")
