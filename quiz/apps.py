@@ -8,3 +8,6 @@ class QuizConfig(AppConfig):
     name = "quiz"
     verbose_name = _("Fasciculations content")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from quiz import learners  # noqa: F401  (connects the sign-in signal)

@@ -2,12 +2,20 @@ from __future__ import annotations
 
 from django.urls import path
 
-from quiz import views
+from quiz.views import pages, study
 
 app_name = "quiz"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("learn/", views.learn, name="learn"),
-    path("learn/<slug:slug>/", views.topic, name="topic"),
+    path("", pages.home, name="home"),
+    path("learn/", pages.learn, name="learn"),
+    path("learn/<slug:slug>/", pages.topic, name="topic"),
+    path("study/", study.study, name="study"),
+    path("study/reveal/", study.reveal, name="study-reveal"),
+    path("study/answer/", study.answer, name="study-answer"),
+    path("study/grade/", study.grade, name="study-grade"),
+    path("study/undo/", study.undo, name="study-undo"),
+    path("study/more/", study.more_new, name="study-more"),
+    path("study/settings/", study.study_settings, name="study-settings"),
+    path("study/<slug:topic>/", study.study, name="study-topic"),
 ]

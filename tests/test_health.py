@@ -12,7 +12,7 @@ def test_healthz_is_ok_when_the_database_answers(client, db):
 
 
 def test_healthz_is_503_when_the_database_does_not_answer(client, db):
-    with mock.patch("quiz.views.connection.cursor", side_effect=OperationalError("down")):
+    with mock.patch("quiz.views.pages.connection.cursor", side_effect=OperationalError("down")):
         response = client.get("/healthz")
     assert response.status_code == 503
 

@@ -1,0 +1,48 @@
+"""Who is studying: the signed-in user's learner, or a visitor's guest learner.
+
+A guest learner is identified by its id in the server-side session (the cookie
+holds only the session key). When the visitor signs in, the guest's progress
+is merged into the account.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from quiz.models import Learner
+
+SESSION_KEY = "guest_learner_id"
+
+
+def get_learner(request: HttpRequest, *, create: bool = True) -> Learner | None:
+    if request.user.is_authenticated:
+        if create:
+            return Learner.objects.get_or_create(user=request.user)[0]
+        return Learner.objects.filter(user=request.user).first()
+    learner_id = request.session.get(SESSION_KEY)
+    learner = Learner.objects.filter(pk=learner_id, user__isnull=True).first() if learner_id else None
+    if learner is None and create:
+        learner = Learner.objects.create()
+        request.session[SESSION_KEY] = learner.pk
+    return learner
+
+
+def learner_filter(request: HttpRequest) -> dict:
+    """Lookup arguments that scope a query to the requesting learner, without loading it."""
+    if request.user.is_authenticated:
+        return {"learner__user": request.user}
+    return {"learner_id": request.session.get(SESSION_KEY), "learner__user__isnull": True}
+
+
+@receiver(user_logged_in, dispatch_uid="quiz.merge_guest_progress")
+def merge_guest_progress(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """Bring what a visitor studied before signing in into their account."""
+    if request is None or not hasattr(request, "session"):
+        return
+    learner_id = request.session.pop(SESSION_KEY, None)
+    guest = Learner.objects.filter(pk=learner_id, user__isnull=True).first() if learner_id else None
+    if guest is not None:
+        account, _ = Learner.objects.get_or_create(user=user)
+        guest.merge_into(account)

@@ -1,0 +1,112 @@
+"""Spaced-repetition maths: a thin, pure layer over the `fsrs` package (FSRS-6).
+
+No ORM, no request, no clock: every function takes the time it works with.
+Times are timezone-aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from fsrs import Card, Rating, Scheduler, State
+
+UTC = datetime.UTC
+RATINGS = (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)
+
+# Our own state for a card never reviewed; fsrs starts such cards in Learning.
+NEW = 0
+LEARNING, REVIEW, RELEARNING = State.Learning.value, State.Review.value, State.Relearning.value
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A card's scheduling state, as stored per learner and question."""
+
+    state: int = NEW
+    step: int | None = None
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime.datetime | None = None
+    last_review: datetime.datetime | None = None
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        for key in ("due", "last_review"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> Snapshot:
+        values = dict(data)
+        for key in ("due", "last_review"):
+            if values.get(key):
+                values[key] = datetime.datetime.fromisoformat(values[key])
+        return cls(**values)
+
+
+@lru_cache(maxsize=32)
+def scheduler(desired_retention: float) -> Scheduler:
+    # No fuzzing: the interval shown on a grade button must be exactly what that grade gives.
+    return Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+
+
+def _to_card(snapshot: Snapshot, now: datetime.datetime) -> Card:
+    if snapshot.state == NEW:
+        return Card(card_id=1, state=State.Learning, step=0, due=now)
+    return Card(
+        card_id=1,
+        state=State(snapshot.state),
+        step=snapshot.step,
+        stability=snapshot.stability,
+        difficulty=snapshot.difficulty,
+        due=snapshot.due,
+        last_review=snapshot.last_review,
+    )
+
+
+def _check_utc(now: datetime.datetime) -> None:
+    if now.tzinfo is None or now.utcoffset() != datetime.timedelta(0):
+        raise ValueError("now must be a timezone-aware UTC datetime")
+
+
+def review(snapshot: Snapshot, rating: int, now: datetime.datetime, desired_retention: float) -> Snapshot:
+    """The card's state after being graded `rating` (1–4) at `now`."""
+    _check_utc(now)
+    card, _log = scheduler(desired_retention).review_card(
+        _to_card(snapshot, now), Rating(rating), review_datetime=now.astimezone(UTC)
+    )
+    return Snapshot(
+        state=card.state.value,
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=card.due,
+        last_review=card.last_review,
+    )
+
+
+def preview(snapshot: Snapshot, now: datetime.datetime, desired_retention: float) -> dict[int, datetime.timedelta]:
+    """For each rating, how long until the card would be due again."""
+    return {
+        int(rating): review(snapshot, rating, now, desired_retention).due - now  # type: ignore[operator]
+        for rating in RATINGS
+    }
+
+
+def day_start(now: datetime.datetime, time_zone: str) -> datetime.datetime:
+    """Start (in UTC) of the learner's local day containing `now`: daily limits reset there."""
+    local = now.astimezone(ZoneInfo(time_zone))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight.astimezone(UTC)
+
+
+def local_date(now: datetime.datetime, time_zone: str) -> datetime.date:
+    return now.astimezone(ZoneInfo(time_zone)).date()
+
+
+def remaining_allowance(limit: int, used_today: int) -> int:
+    return max(0, limit - used_today)

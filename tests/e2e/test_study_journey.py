@@ -1,0 +1,116 @@
+"""A new visitor studies in a real browser: by keyboard with JavaScript, and by
+clicking without it. Playwright drives Chromium against the live server."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from quiz import content_file
+from quiz.models import CardState, Question, ReviewLog
+
+CARDS = 5
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    content_file.load()
+    return live_server.url
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    """Console errors (CSP violations included) collected during the test."""
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def card_on_screen(page: Page) -> CardState:
+    card_id = page.locator('#card input[name="card"]').first.get_attribute("value")
+    return CardState.objects.select_related("question").get(pk=int(card_id))
+
+
+def right_choice_number(card: CardState) -> int:
+    choices = list(card.question.choices.order_by("position", "id"))
+    return next(index for index, choice in enumerate(choices, start=1) if choice.is_correct)
+
+
+def press_and_settle(page: Page, key: str) -> None:
+    """Press a key and wait until htmx has settled the swap it causes: focus then
+    lands on the new card's heading (a full page load would not focus it)."""
+    old = page.evaluate_handle("document.getElementById('card-heading')")
+    page.keyboard.press(key)
+    page.wait_for_function(
+        "old => document.activeElement.id === 'card-heading' && document.activeElement !== old", arg=old
+    )
+
+
+def assert_accessible(page: Page) -> None:
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_a_visitor_studies_five_cards_by_keyboard_without_a_page_reload(site, page: Page, console_errors):
+    page.goto(f"{site}/study/")
+    # A marker that a full page load would wipe out: only htmx swaps may happen.
+    page.evaluate("window.__noReload = true")
+    assert_accessible(page)
+    status = page.locator("#study-status")
+
+    for number in range(1, CARDS + 1):
+        card = card_on_screen(page)
+        if card.question.kind == Question.Kind.FLASHCARD:
+            press_and_settle(page, "Space")
+            expect(page.locator("#card .answer")).to_be_visible()
+        else:
+            press_and_settle(page, str(right_choice_number(card)))
+            expect(status).to_contain_text("Right.")
+        expect(page.locator('#card [data-key="3"]')).to_be_visible()
+        if number == 1:
+            assert_accessible(page)  # the revealed card with its grade buttons
+        press_and_settle(page, "3")
+        expect(status).to_contain_text("Graded")
+        assert ReviewLog.objects.count() == number
+
+    press_and_settle(page, "u")
+    expect(status).to_contain_text("Your last answer was undone.")
+    assert ReviewLog.objects.count() == CARDS - 1
+    assert page.evaluate("window.__noReload") is True
+    assert_accessible(page)
+    assert console_errors == []
+
+
+def test_the_same_journey_works_without_javascript(site, browser, console_errors):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{site}/study/")
+
+    for number in range(1, CARDS + 1):
+        card = card_on_screen(page)
+        if card.question.kind == Question.Kind.FLASHCARD:
+            page.get_by_role("button", name="Show answer").click()
+            expect(page.locator("#card .answer")).to_be_visible()
+        else:
+            right = card.question.choices.get(is_correct=True)
+            page.locator(f'#card button[name="choice"][value="{right.pk}"]').click()
+            expect(page.locator("#card .right")).to_be_visible()
+        page.locator('#card button[name="rating"][value="3"]').click()
+        expect(page.get_by_text(f"Today: {number} of")).to_be_visible()
+        assert ReviewLog.objects.count() == number
+
+    page.get_by_role("button", name="Undo last answer").click()
+    expect(page.get_by_text(f"Today: {CARDS - 1} of")).to_be_visible()
+    assert ReviewLog.objects.count() == CARDS - 1
+    context.close()
+
+
+def test_every_language_renders_the_study_page_accessibly(site, page: Page, console_errors):
+    for code in ["ar", "zh-hans", "hi"]:
+        page.goto(f"{site}/{code}/study/")
+        expect(page.locator("html")).to_have_attribute("lang", code)
+        assert_accessible(page)
+    assert console_errors == []

@@ -1,0 +1,525 @@
+"""The study loop: htmx and plain requests, idempotency, undo, limits, bad input."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from unittest import mock
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from quiz import scheduling
+from quiz.models import CardState, Learner, Question, ReviewLog
+from tests.study_helpers import HTMX, answer_current_card, current_card, hidden_fields
+
+
+@pytest.fixture
+def alice_client(client, alice, content):
+    client.force_login(alice)
+    return client
+
+
+def flashcard_page(client, learner_user=None):
+    """Move the queue so that the card on screen is a flashcard; return the page."""
+    for _ in range(20):
+        page = client.get("/study/").content.decode()
+        if current_card(page).question.kind == Question.Kind.FLASHCARD:
+            return page
+        answer_current_card(client, rating=3)
+    raise AssertionError("no flashcard reached")
+
+
+def state_tuple(card: CardState) -> tuple:
+    card.refresh_from_db()
+    return (card.state, card.step, card.stability, card.difficulty, card.due, card.last_review)
+
+
+def test_the_full_page_has_the_card_the_live_region_and_one_h1(alice_client):
+    html = alice_client.get("/study/").content.decode()
+    assert html.count("<h1") == 1
+    assert '<div id="study-status" class="status" role="status" aria-live="polite">' in html
+    assert '<section id="card"' in html
+    assert '<h2 id="card-heading" tabindex="-1">' in html
+    assert '<progress id="today-progress"' in html
+
+
+def test_an_htmx_get_returns_only_the_fragments(alice_client):
+    html = alice_client.get("/study/", headers=HTMX).content.decode()
+    assert "<html" not in html
+    assert html.lstrip().startswith('<section id="card"')
+    assert 'id="study-progress" class="study-progress" hx-swap-oob="true"' in html
+    assert '<div id="study-status" hx-swap-oob="innerHTML">' in html
+
+
+def test_when_to_worry_questions_come_first(alice_client):
+    card = current_card(alice_client.get("/study/").content.decode())
+    assert card.question.fact.is_warning_sign
+
+
+def test_a_plain_reveal_redirects_to_the_answer_with_grade_intervals(alice_client):
+    page = flashcard_page(alice_client)
+    fields = hidden_fields(page)
+    response = alice_client.post("/study/reveal/", fields)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/study/?show=")
+    revealed = alice_client.get(response.headers["Location"]).content.decode()
+    card = current_card(page)
+    assert card.question.answer_en in revealed
+    for name in ("Again", "Hard", "Good", "Easy"):
+        assert f'<span class="grade-name">{name}</span>' in revealed
+    intervals = re.findall(r'<span class="interval">([^<]+)</span>', revealed)
+    assert len(intervals) == 4 and all(intervals)
+    assert not ReviewLog.objects.filter(question=card.question).exists()
+
+
+def test_an_htmx_reveal_swaps_the_card_with_the_answer(alice_client):
+    page = flashcard_page(alice_client)
+    fields = hidden_fields(page)
+    html = alice_client.post("/study/reveal/", fields, headers=HTMX).content.decode()
+    assert html.lstrip().startswith('<section id="card"')
+    assert current_card(page).question.answer_en in html
+    assert 'data-key="3"' in html
+
+
+def test_the_interval_on_a_button_is_what_the_grade_then_gives(alice_client):
+    page = flashcard_page(alice_client)
+    fields = hidden_fields(page)
+    fixed = timezone.now()
+    with mock.patch("django.utils.timezone.now", return_value=fixed):
+        revealed = alice_client.post("/study/reveal/", fields, headers=HTMX).content.decode()
+        shown = re.findall(r'<span class="interval">([^<]+)</span>', revealed)[3]  # Easy
+        alice_client.post("/study/grade/", {**fields, "rating": 4})
+    card = current_card(page)
+    card.refresh_from_db()
+    from quiz.templatetags.study import interval
+
+    assert interval(card.due - fixed) == shown
+
+
+def test_a_plain_grade_writes_one_log_and_redirects(alice_client, alice):
+    page = flashcard_page(alice_client)
+    before = ReviewLog.objects.count()
+    card = current_card(page)
+    response = alice_client.post("/study/grade/", {**hidden_fields(page), "rating": 3})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/study/"
+    assert ReviewLog.objects.count() == before + 1
+    log = ReviewLog.objects.latest("id")
+    assert (log.question_id, log.rating, log.language) == (card.question_id, 3, "en")
+    card.refresh_from_db()
+    assert card.state == scheduling.LEARNING
+    assert card.version == 1
+
+
+def test_an_htmx_grade_returns_the_next_card_and_announces_the_outcome(alice_client):
+    page = flashcard_page(alice_client)
+    first = current_card(page)
+    html = alice_client.post("/study/grade/", {**hidden_fields(page), "rating": 3}, headers=HTMX).content.decode()
+    assert html.lstrip().startswith('<section id="card"')
+    assert current_card(html).pk != first.pk
+    assert re.search(r'<div id="study-status" hx-swap-oob="innerHTML">Graded Good\. This card comes back in', html)
+    assert f"Today: {ReviewLog.objects.count()} of" in html
+
+
+def test_the_same_post_twice_writes_one_log_row(alice_client):
+    page = flashcard_page(alice_client)
+    data = {**hidden_fields(page), "rating": 3}
+    before = ReviewLog.objects.count()
+    first = alice_client.post("/study/grade/", data, headers=HTMX)
+    second = alice_client.post("/study/grade/", data, headers=HTMX)
+    assert first.status_code == second.status_code == 200
+    assert "That answer was already saved." in second.content.decode()
+    assert ReviewLog.objects.count() == before + 1
+    card = current_card(page)
+    card.refresh_from_db()
+    assert card.version == 1
+
+
+def test_a_post_based_on_a_stale_state_is_409_and_changes_nothing(alice_client):
+    page = flashcard_page(alice_client)
+    fields = hidden_fields(page)
+    alice_client.post("/study/grade/", {**fields, "rating": 3})
+    card = current_card(page)
+    before = state_tuple(card)
+    logs = ReviewLog.objects.count()
+    stale = {**fields, "review": "4f0a4ad6-5a8e-4c59-9f44-3c7a5d1b0f00", "rating": 1}
+    response = alice_client.post("/study/grade/", stale)
+    assert response.status_code == 409
+    assert "already answered" in response.content.decode()
+    assert state_tuple(card) == before
+    assert ReviewLog.objects.count() == logs
+
+
+def test_another_learners_card_is_404_and_unchanged(client, alice, bob, content):
+    client.force_login(bob)
+    bob_page = client.get("/study/").content.decode()
+    bob_card = current_card(bob_page)
+    before = state_tuple(bob_card)
+    client.force_login(alice)
+    response = client.post("/study/grade/", {**hidden_fields(bob_page), "rating": 3})
+    assert response.status_code == 404
+    assert state_tuple(bob_card) == before
+    assert not ReviewLog.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"rating": "5"}, 400),
+        ({"rating": "0"}, 400),
+        ({"rating": "good"}, 400),
+        ({"card": "abc"}, 400),
+        ({"card": "999999"}, 404),
+        ({"review": "not-a-uuid"}, 400),
+        ({"version": "-1"}, 400),
+        ({"shown_at": "yesterday"}, 400),
+        ({"token": "forged"}, 400),
+    ],
+)
+def test_malformed_grades_are_refused_and_change_nothing(alice_client, change, status):
+    page = flashcard_page(alice_client)
+    card = current_card(page)
+    before = state_tuple(card)
+    logs = ReviewLog.objects.count()
+    response = alice_client.post("/study/grade/", {**hidden_fields(page), "rating": 3, **change})
+    assert response.status_code == status
+    assert state_tuple(card) == before
+    assert ReviewLog.objects.count() == logs
+
+
+def test_a_malformed_htmx_post_shows_its_message_in_the_live_region(alice_client):
+    page = flashcard_page(alice_client)
+    response = alice_client.post("/study/grade/", {**hidden_fields(page), "rating": 9}, headers=HTMX)
+    assert response.status_code == 400
+    assert response.headers["HX-Retarget"] == "#study-status"
+    assert "Nothing was saved." in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/study/grade/", "/study/reveal/", "/study/answer/", "/study/undo/", "/study/more/"])
+def test_get_on_a_post_endpoint_is_405(alice_client, path):
+    assert alice_client.get(path).status_code == 405
+
+
+def test_a_post_without_the_csrf_token_is_403_and_changes_nothing(alice, content):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice)
+    page = client.get("/study/").content.decode()
+    fields = {k: v for k, v in hidden_fields(page).items() if k != "csrfmiddlewaretoken"}
+    response = client.post("/study/grade/", {**fields, "rating": 3})
+    assert response.status_code == 403
+    assert not ReviewLog.objects.exists()
+
+
+def test_a_choice_from_another_question_is_refused(alice_client):
+    page = alice_client.get("/study/").content.decode()
+    card = current_card(page)
+    other = Question.objects.filter(kind="multiple_choice").exclude(pk=card.question_id).first()
+    response = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": other.choices.first().pk})
+    assert response.status_code == 400
+    assert not ReviewLog.objects.exists()
+
+
+def test_a_wrong_pick_is_graded_again_and_shows_the_right_answer(alice_client):
+    page = alice_client.get("/study/").content.decode()
+    card = current_card(page)
+    assert card.question.kind != Question.Kind.FLASHCARD
+    wrong = card.question.choices.filter(is_correct=False).first()
+    html = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": wrong.pk}, headers=HTMX).content
+    html = html.decode()
+    log = ReviewLog.objects.get()
+    assert log.rating == 1
+    assert "Not quite." in html
+    assert card.question.choices.get(is_correct=True).text_en in html
+    assert 'data-key="next"' in html
+
+
+def test_a_wrong_pick_without_javascript_redirects_to_the_feedback(alice_client):
+    page = alice_client.get("/study/").content.decode()
+    card = current_card(page)
+    wrong = card.question.choices.filter(is_correct=False).first()
+    response = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": wrong.pk})
+    assert response.status_code == 302
+    feedback = alice_client.get(response.headers["Location"]).content.decode()
+    assert "Not quite." in feedback
+    assert ReviewLog.objects.get().rating == 1
+
+
+def test_a_right_pick_offers_hard_good_easy_then_grades(alice_client):
+    page = alice_client.get("/study/").content.decode()
+    card = current_card(page)
+    right = card.question.choices.get(is_correct=True)
+    html = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": right.pk}, headers=HTMX).content
+    html = html.decode()
+    assert not ReviewLog.objects.exists()
+    assert 'data-key="1"' not in html and 'data-key="3"' in html
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    response = alice_client.post("/study/grade/", {**hidden_fields(page), "token": token, "rating": 4})
+    assert response.status_code == 302
+    assert ReviewLog.objects.get().rating == 4
+
+
+def test_a_choice_question_cannot_be_graded_without_picking(alice_client):
+    page = alice_client.get("/study/").content.decode()
+    response = alice_client.post("/study/grade/", {**hidden_fields(page), "rating": 4})
+    assert response.status_code == 400
+    assert not ReviewLog.objects.exists()
+
+
+def test_undo_restores_the_exact_prior_state_and_removes_the_log(alice_client):
+    for _ in range(3):
+        answer_current_card(alice_client, rating=3)
+    # Later, the first cards are due again: grade one, then undo that answer.
+    later = timezone.now() + datetime.timedelta(hours=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        card = current_card(alice_client.get("/study/").content.decode())
+        assert not card.is_new
+        before = state_tuple(card)
+        logs = ReviewLog.objects.count()
+        answer_current_card(alice_client, rating=1)
+        assert ReviewLog.objects.count() == logs + 1
+        assert state_tuple(card) != before
+        response = alice_client.post("/study/undo/", {"topic": ""}, headers=HTMX)
+    assert response.status_code == 200
+    assert "Your last answer was undone." in response.content.decode()
+    assert ReviewLog.objects.count() == logs
+    assert state_tuple(card) == before
+
+
+def test_undo_of_a_new_card_makes_it_new_again(alice_client):
+    page = alice_client.get("/study/").content.decode()
+    card = current_card(page)
+    answer_current_card(alice_client, rating=3)
+    alice_client.post("/study/undo/")
+    card.refresh_from_db()
+    assert card.state == scheduling.NEW and card.due is None and card.stability is None
+    assert current_card(alice_client.get("/study/").content.decode()).pk == card.pk
+
+
+def test_undo_only_touches_the_learners_own_last_answer(client, alice, bob, content):
+    client.force_login(alice)
+    answer_current_card(client, rating=3)
+    client.force_login(bob)
+    assert client.post("/study/undo/").status_code == 409
+    assert ReviewLog.objects.filter(learner__user=alice).count() == 1
+
+
+def test_undo_with_nothing_to_undo_is_409(alice_client):
+    assert alice_client.post("/study/undo/").status_code == 409
+
+
+def test_daily_new_card_limit_then_done_then_more(alice_client, alice):
+    Learner.objects.filter(user=alice).update(new_per_day=2)
+    alice_client.get("/study/")
+    Learner.objects.filter(user=alice).update(new_per_day=2)
+    answer_current_card(alice_client, rating=4)
+    answer_current_card(alice_client, rating=4)
+    html = alice_client.get("/study/").content.decode()
+    assert "Done for now" in html
+    assert "Your next card is due in" in html
+    response = alice_client.post("/study/more/", {"topic": ""}, headers=HTMX)
+    assert "Done for now" not in response.content.decode()
+    assert "2 more new cards for today." in response.content.decode()
+
+
+def test_the_daily_limit_resets_at_midnight_in_the_learners_time_zone(alice_client, alice):
+    alice_client.get("/study/")
+    Learner.objects.filter(user=alice).update(new_per_day=1, time_zone="Asia/Tokyo")
+    # 23:50 in Tokyo on 1 March.
+    evening = datetime.datetime(2026, 3, 1, 14, 50, tzinfo=datetime.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=evening):
+        answer_current_card(alice_client, rating=4)
+        assert "Done for now" in alice_client.get("/study/").content.decode()
+    # 00:10 in Tokyo on 2 March: a new day, a new allowance (but not in New York's day).
+    with mock.patch("django.utils.timezone.now", return_value=evening + datetime.timedelta(minutes=20)):
+        assert "Done for now" not in alice_client.get("/study/").content.decode()
+        Learner.objects.filter(user=alice).update(time_zone="America/New_York")
+        assert "Done for now" in alice_client.get("/study/").content.decode()
+
+
+def test_due_cards_come_before_new_ones_longest_overdue_first(alice_client, alice):
+    answer_current_card(alice_client, rating=4)
+    answer_current_card(alice_client, rating=4)
+    learner = Learner.objects.get(user=alice)
+    older, newer = CardState.objects.filter(learner=learner).studied().order_by("id")
+    later = timezone.now() + datetime.timedelta(days=12)  # within the session's lifetime
+    CardState.objects.filter(pk=older.pk).update(due=later - datetime.timedelta(days=3))
+    CardState.objects.filter(pk=newer.pk).update(due=later - datetime.timedelta(days=9))
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        assert current_card(alice_client.get("/study/").content.decode()).pk == newer.pk
+
+
+def test_a_topic_session_only_shows_that_topic(alice_client):
+    for _ in range(3):
+        page = alice_client.get("/study/triggers/").content.decode()
+        assert current_card(page).question.fact.topic.slug == "triggers"
+        fields = hidden_fields(page)
+        assert fields["topic"] == "triggers"
+        answer_current_card(alice_client, rating=4, prefix="")  # default queue
+    assert alice_client.get("/study/no-such-topic/").status_code == 404
+
+
+def test_switching_language_keeps_the_card_and_the_progress(alice_client):
+    answer_current_card(alice_client, rating=3)
+    english = alice_client.get("/study/").content.decode()
+    spanish = alice_client.get("/es/study/").content.decode()
+    card = current_card(english)
+    assert current_card(spanish).pk == card.pk
+    assert card.question.prompt_es in spanish
+    assert "Today: 1 of" in english
+    assert 'id="study-progress"' in spanish and "1 " in spanish.split('for="today-progress">')[1][:40]
+
+
+def test_the_language_a_card_was_answered_in_is_logged(alice_client):
+    answer_current_card(alice_client, rating=3, prefix="/fr")
+    page = alice_client.get("/fr/study/").content.decode()
+    card = current_card(page)
+    if card.question.kind == Question.Kind.FLASHCARD:
+        alice_client.post("/fr/study/grade/", {**hidden_fields(page), "rating": 3})
+    else:
+        wrong = card.question.choices.filter(is_correct=False).first()
+        alice_client.post("/fr/study/answer/", {**hidden_fields(page), "choice": wrong.pk})
+    assert ReviewLog.objects.latest("id").language == "fr"
+
+
+def test_the_bilingual_option_shows_the_english_original(alice_client, alice):
+    alice_client.get("/study/")
+    Learner.objects.filter(user=alice).update(show_original=True)
+    html = alice_client.get("/de/study/").content.decode()
+    card = current_card(html)
+    assert card.question.prompt_de in html
+    assert f'<p class="original" lang="en">{card.question.prompt_en}</p>' in html
+    assert 'class="original"' not in alice_client.get("/study/").content.decode()
+
+
+def test_shortcuts_can_be_turned_off(alice_client, alice):
+    alice_client.get("/study/")
+    assert 'data-shortcuts="on"' in alice_client.get("/study/").content.decode()
+    response = alice_client.post(
+        "/study/settings/",
+        {"desired_retention": "0.9", "new_per_day": "10", "max_reviews_per_day": "200", "time_zone": "Europe/Paris"},
+    )
+    assert response.status_code == 302
+    learner = Learner.objects.get(user=alice)
+    assert not learner.shortcuts_enabled and learner.time_zone == "Europe/Paris"
+    assert 'data-shortcuts="off"' in alice_client.get("/study/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"desired_retention": "0.5"}, {"desired_retention": "0.99"}, {"new_per_day": "-1"}, {"time_zone": "Mars/Base"}],
+)
+def test_bad_settings_re_render_the_form_and_change_nothing(alice_client, alice, change):
+    alice_client.get("/study/")
+    data = {"desired_retention": "0.8", "new_per_day": "5", "max_reviews_per_day": "100", "time_zone": "UTC", **change}
+    response = alice_client.post("/study/settings/", data)
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
+    learner = Learner.objects.get(user=alice)
+    assert (learner.desired_retention, learner.new_per_day) == (0.9, 10)
+
+
+def test_a_visitor_can_study_without_an_account(client, content):
+    page = client.get("/study/").content.decode()
+    answer_current_card(client, rating=3)
+    learner = Learner.objects.get()
+    assert learner.user is None
+    assert ReviewLog.objects.filter(learner=learner).count() == 1
+    assert "guest_learner_id" not in client.cookies  # only the session key is a cookie
+    assert current_card(page).learner_id == learner.pk
+
+
+def test_a_visitors_progress_joins_their_account_when_they_sign_in(client, alice, content):
+    answer_current_card(client, rating=3)
+    answer_current_card(client, rating=1)
+    guest = Learner.objects.get(user=None)
+    client.force_login(alice)
+    assert not Learner.objects.filter(pk=guest.pk).exists()
+    account = Learner.objects.get(user=alice)
+    assert ReviewLog.objects.filter(learner=account).count() == 2
+    assert CardState.objects.filter(learner=account).studied().count() == 2
+
+
+def test_the_merge_keeps_every_review_once_and_the_latest_state(db, alice, content):
+    question = Question.objects.first()
+    other = Question.objects.all()[1]
+    account = Learner.objects.create(user=alice)
+    guest = Learner.objects.create()
+    t0 = datetime.datetime(2026, 3, 1, 9, tzinfo=datetime.UTC)
+    import uuid
+
+    old = CardState.objects.create(learner=account, question=question)
+    old.record_review(rating=3, review_id=uuid.uuid4(), now=t0, duration_ms=1, language="en")
+    recent = CardState.objects.create(learner=guest, question=question)
+    recent.record_review(
+        rating=4, review_id=uuid.uuid4(), now=t0 + datetime.timedelta(hours=1), duration_ms=1, language="es"
+    )
+    only_guest = CardState.objects.create(learner=guest, question=other)
+    only_guest.record_review(rating=2, review_id=uuid.uuid4(), now=t0, duration_ms=1, language="es")
+
+    guest.merge_into(account)
+
+    assert not Learner.objects.filter(pk=guest.pk).exists()
+    assert ReviewLog.objects.filter(learner=account).count() == 3
+    merged = CardState.objects.get(learner=account, question=question)
+    assert merged.last_review == t0 + datetime.timedelta(hours=1)
+    assert CardState.objects.get(learner=account, question=other).state != scheduling.NEW
+    assert CardState.objects.filter(learner=account).count() == 2
+
+
+def seed_history(learner: Learner, count: int) -> None:
+    """Give a learner many studied cards and log rows."""
+    import uuid
+
+    now = timezone.now()
+    for question in Question.objects.all()[:count]:
+        card, _created = CardState.objects.get_or_create(learner=learner, question=question)
+        for _ in range(3):
+            card.record_review(
+                rating=3, review_id=uuid.uuid4(), now=now - datetime.timedelta(days=30), duration_ms=5, language="en"
+            )
+        CardState.objects.filter(pk=card.pk).update(due=now - datetime.timedelta(days=1))
+
+
+@pytest.mark.parametrize("history", [0, 60])
+def test_the_study_page_runs_at_most_8_queries(alice_client, alice, history):
+    alice_client.get("/study/")
+    seed_history(Learner.objects.get(user=alice), history)
+    with CaptureQueriesContext(connection) as queries:
+        response = alice_client.get("/study/")
+    assert response.status_code == 200
+    assert len(queries) <= 8, [q["sql"][:80] for q in queries]
+
+
+@pytest.mark.parametrize("history", [0, 60])
+def test_a_grade_post_runs_at_most_12_queries(alice_client, alice, history):
+    alice_client.get("/study/")
+    seed_history(Learner.objects.get(user=alice), history)
+    Learner.objects.filter(user=alice).update(max_reviews_per_day=0)  # only new cards: the costliest path
+    page = flashcard_page(alice_client)
+    with CaptureQueriesContext(connection) as queries:
+        response = alice_client.post("/study/grade/", {**hidden_fields(page), "rating": 3}, headers=HTMX)
+    assert response.status_code == 200
+    assert len(queries) <= 12, [q["sql"][:80] for q in queries]
+
+
+def test_the_daily_review_limit_is_said_plainly(alice_client, alice):
+    answer_current_card(alice_client, rating=3)
+    Learner.objects.filter(user=alice).update(max_reviews_per_day=1, new_per_day=1)
+    later = timezone.now() + datetime.timedelta(hours=1)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        answer_current_card(alice_client, rating=3)  # the learning card, now due: today's one review
+        html = alice_client.get("/study/").content.decode()
+    assert "Done for now" in html
+    assert "You have reached today's review limit." in html
+
+
+def test_the_study_page_speaks_every_language(alice_client):
+    for code, word in [("hi", "अभ्यास"), ("ar", "الدراسة"), ("zh-hans", "复习")]:
+        html = alice_client.get(f"/{code}/study/").content.decode()
+        assert f'<html lang="{code}"' in html
+        assert word in html
+        assert "Choose an answer" not in html and "Show answer" not in html
