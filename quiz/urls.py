@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from quiz.views import pages, study
+from quiz.views import pages, quizzes, study
 
 app_name = "quiz"
 
@@ -18,4 +18,8 @@ urlpatterns = [
     path("study/more/", study.more_new, name="study-more"),
     path("study/settings/", study.study_settings, name="study-settings"),
     path("study/<slug:topic>/", study.study, name="study-topic"),
+    path("quiz/", quizzes.quiz_start, name="quiz"),
+    path("quiz/attempt/<int:pk>/", quizzes.quiz_attempt, name="quiz-attempt"),
+    path("quiz/attempt/<int:pk>/answer/", quizzes.quiz_answer, name="quiz-answer"),
+    path("quiz/<slug:topic>/", quizzes.quiz_start, name="quiz-topic"),
 ]

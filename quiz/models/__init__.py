@@ -1,4 +1,5 @@
 from quiz.models.content import Choice, Fact, Question, Source, Topic, missing_languages
+from quiz.models.quizzes import QUIZ_LENGTH, QuizAnswer, QuizAttempt
 from quiz.models.study import CardState, Learner, ReviewLog, new_questions_for
 
 __all__ = [
@@ -6,7 +7,10 @@ __all__ = [
     "Choice",
     "Fact",
     "Learner",
+    "QUIZ_LENGTH",
     "Question",
+    "QuizAnswer",
+    "QuizAttempt",
     "ReviewLog",
     "Source",
     "Topic",

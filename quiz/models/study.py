@@ -88,6 +88,7 @@ class Learner(models.Model):
                 existing.save()
         known = set(other.reviews.values_list("review_id", flat=True))
         self.reviews.exclude(review_id__in=known).update(learner=other)
+        self.quiz_attempts.update(learner=other)
         self.delete()
 
 

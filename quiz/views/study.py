@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext, pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import reswap, retarget
 
 from quiz import scheduling
 from quiz.forms import AnswerForm, CardForm, GradeForm, SettingsForm
@@ -27,6 +26,7 @@ from quiz.learners import get_learner, learner_filter
 from quiz.models import CardState, Question, ReviewLog, Topic
 from quiz.study import CARD_RELATED, Queue, build_queue
 from quiz.templatetags.study import interval
+from quiz.views import common
 
 TOKEN_SALT = "quiz.study"
 TOKEN_MAX_AGE = 24 * 3600
@@ -52,15 +52,13 @@ class Problem(Exception):
 
 
 def problem_response(request: HttpRequest, problem: Problem) -> HttpResponse:
-    if request.htmx:
-        # Show the message in the live region instead of replacing the card.
-        response = HttpResponse(problem.message, status=problem.status)
-        return reswap(retarget(response, "#study-status"), "innerHTML")
-    return render(
+    return common.problem_response(
         request,
-        "quiz/problem.html",
-        {"message": problem.message, "back": study_url(request.POST.get("topic") or None)},
-        status=problem.status,
+        problem.status,
+        problem.message,
+        back=study_url(request.POST.get("topic") or None),
+        back_label=gettext("Back to studying"),
+        live_region="#study-status",
     )
 
 
@@ -298,7 +296,7 @@ def answer(request: HttpRequest) -> HttpResponse:
             ),
         )
 
-    card = record(request, data, rating=1, now=now)
+    card, _saved = record(request, data, rating=1, now=now)
     if not request.htmx:
         token = sign(phase="picked-wrong", card=card.pk, choice=choice.pk)
         return HttpResponseRedirect(f"{study_url(data['topic'])}?show={token}")
@@ -315,18 +313,21 @@ def answer(request: HttpRequest) -> HttpResponse:
     return render(request, "quiz/study.html#swap", context)
 
 
-def record(request: HttpRequest, data: dict, *, rating: int, now: datetime.datetime, token: dict | None = None):
+def record(
+    request: HttpRequest, data: dict, *, rating: int, now: datetime.datetime, token: dict | None = None
+) -> tuple[CardState, bool]:
     """Grade the card in one transaction, exactly once per review id.
 
-    The card row is locked, so of two identical POSTs (double click, retry,
-    back button) the second sees the new version and finds the first's log."""
+    Returns the card and whether this request saved the answer (False when it
+    repeats one already saved). The card row is locked, so of two identical
+    POSTs (double click, retry, back button) the second sees the new version
+    and finds the first's log row."""
     try:
         with transaction.atomic():
             card = card_for_learner(request, data["card"], lock=True)
             if card.version != data["version"]:
                 if ReviewLog.objects.filter(learner_id=card.learner_id, review_id=data["review"]).exists():
-                    card.duplicate = True
-                    return card
+                    return card, False
                 check_version(card, data)
             if card.question.kind != Question.Kind.FLASHCARD and rating != 1:
                 if not token or token.get("phase") != "picked-right" or token.get("card") != card.pk:
@@ -340,13 +341,10 @@ def record(request: HttpRequest, data: dict, *, rating: int, now: datetime.datet
                 duration_ms=duration_ms(data["shown_at"], now),
                 language=get_language(),
             )
-            card.duplicate = False
-            return card
+            return card, True
     except IntegrityError:
         # The unique (learner, review id) constraint caught a duplicate the lock did not.
-        card = card_for_learner(request, data["card"])
-        card.duplicate = True
-        return card
+        return card_for_learner(request, data["card"]), False
 
 
 @require_POST
@@ -359,11 +357,11 @@ def grade(request: HttpRequest) -> HttpResponse:
             400, gettext("This answer could not be read (%(fields)s). Nothing was saved.") % {"fields": "token"}
         )
     now = timezone.now()
-    card = record(request, data, rating=data["rating"], now=now, token=token)
+    card, saved = record(request, data, rating=data["rating"], now=now, token=token)
     if not request.htmx:
         return HttpResponseRedirect(study_url(data["topic"] or None))
     queue = build_queue(card.learner, now, data["topic"] or None)
-    if card.duplicate:
+    if not saved:
         announce = gettext("That answer was already saved.")
     else:
         announce = gettext("Graded %(grade)s. This card comes back in %(interval)s.") % {

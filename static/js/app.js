@@ -5,8 +5,9 @@
 "use strict";
 
 (function () {
+  // The study card, or the quiz question.
   function cardRegion() {
-    return document.getElementById("card");
+    return document.getElementById("card") || document.getElementById("quiz-question");
   }
 
   function clickKey(root, key) {
@@ -37,7 +38,7 @@
 
   document.addEventListener("htmx:afterSettle", function (event) {
     const target = event.detail && event.detail.target;
-    if (!target || target.id !== "card") return;
+    if (!target || (target.id !== "card" && target.id !== "quiz-question")) return;
     const heading = document.getElementById("card-heading");
     if (heading) heading.focus();
   });

@@ -114,3 +114,28 @@ def test_every_language_renders_the_study_page_accessibly(site, page: Page, cons
         expect(page.locator("html")).to_have_attribute("lang", code)
         assert_accessible(page)
     assert console_errors == []
+
+
+@pytest.mark.parametrize("path", ["/", "/learn/when-to-worry/", "/study/settings/", "/quiz/"])
+def test_other_pages_are_accessible(site, page: Page, console_errors, path):
+    page.goto(f"{site}{path}")
+    assert_accessible(page)
+    assert console_errors == []
+
+
+def test_a_quiz_by_keyboard(site, page: Page, console_errors):
+    page.goto(f"{site}/quiz/")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.evaluate("window.__noReload = true")
+    status = page.locator("#quiz-status")
+    for _ in range(3):
+        question_id = page.locator('#quiz-question input[name="question"]').get_attribute("value")
+        question = Question.objects.get(pk=int(question_id))
+        choices = list(question.choices.order_by("position", "id"))
+        number = next(i for i, choice in enumerate(choices, start=1) if choice.is_correct)
+        press_and_settle(page, str(number))
+        expect(status).to_have_text("Right.")
+        assert_accessible(page)
+        press_and_settle(page, "Enter")
+    assert page.evaluate("window.__noReload") is True
+    assert console_errors == []

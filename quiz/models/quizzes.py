@@ -1,0 +1,64 @@
+"""Quizzes: a short, scored run through multiple-choice and true/false
+questions, separate from the spaced-repetition schedule."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from quiz.models.content import Choice, Question, Topic
+from quiz.models.study import Learner
+
+QUIZ_LENGTH = 10
+
+
+class QuizAttempt(models.Model):
+    learner = models.ForeignKey(Learner, models.CASCADE, related_name="quiz_attempts")
+    topic = models.ForeignKey(Topic, models.SET_NULL, null=True, blank=True, related_name="+")
+    # The questions drawn for this attempt, in the order they are asked.
+    question_ids = models.JSONField()
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("quiz attempt")
+        verbose_name_plural = _("quiz attempts")
+        indexes = [models.Index(fields=["learner", "-started_at"], name="quiz_learner_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.started_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def start(cls, learner: Learner, topic: Topic | None, now: datetime.datetime, seed: int) -> QuizAttempt:
+        """Draw up to QUIZ_LENGTH published choice questions (from one topic, or all)."""
+        questions = Question.objects.published().exclude(kind=Question.Kind.FLASHCARD)
+        if topic is not None:
+            questions = questions.filter(fact__topic=topic)
+        ids = list(questions.values_list("pk", flat=True))
+        random.Random(seed).shuffle(ids)
+        return cls.objects.create(learner=learner, topic=topic, question_ids=ids[:QUIZ_LENGTH], started_at=now)
+
+    @property
+    def total(self) -> int:
+        return len(self.question_ids)
+
+
+class QuizAnswer(models.Model):
+    attempt = models.ForeignKey(QuizAttempt, models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, models.PROTECT, related_name="+")
+    # Editors may replace choices; the answer keeps whether it was right.
+    choice = models.ForeignKey(Choice, models.SET_NULL, null=True, related_name="+")
+    is_correct = models.BooleanField()
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # One answer per question per attempt: a repeated POST never counts twice.
+            models.UniqueConstraint(fields=["attempt", "question"], name="one_answer_per_quiz_question"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} · {self.question_id} · {self.is_correct}"

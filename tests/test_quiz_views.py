@@ -1,0 +1,153 @@
+"""Quizzes: start, answer (htmx and plain), score, and bad input."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from quiz.models import QUIZ_LENGTH, Question, QuizAnswer, QuizAttempt
+from tests.study_helpers import HTMX
+
+
+@pytest.fixture
+def alice_client(client, alice, content):
+    client.force_login(alice)
+    return client
+
+
+def start(client, path: str = "/quiz/") -> QuizAttempt:
+    response = client.post(path)
+    assert response.status_code == 302
+    attempt = QuizAttempt.objects.latest("id")
+    assert response.headers["Location"] == f"/quiz/attempt/{attempt.pk}/"
+    return attempt
+
+
+def question_on_screen(html: str) -> Question:
+    return Question.objects.get(pk=int(re.search(r'name="question" value="(\d+)"', html).group(1)))
+
+
+def test_the_quiz_page_offers_a_start_button(client, content):
+    html = client.get("/quiz/").content.decode()
+    assert "<h1>Quiz</h1>" in html
+    assert 'type="submit"' in html
+    assert not QuizAttempt.objects.exists()  # looking does not start anything
+
+
+def test_a_quiz_draws_ten_choice_questions(alice_client):
+    attempt = start(alice_client)
+    questions = Question.objects.filter(pk__in=attempt.question_ids)
+    assert len(attempt.question_ids) == QUIZ_LENGTH == questions.count()
+    assert not questions.filter(kind=Question.Kind.FLASHCARD).exists()
+
+
+def test_a_topic_quiz_only_asks_about_that_topic(alice_client):
+    attempt = start(alice_client, "/quiz/bfs/")
+    assert attempt.topic.slug == "bfs"
+    assert set(Question.objects.filter(pk__in=attempt.question_ids).values_list("fact__topic__slug", flat=True)) == {
+        "bfs"
+    }
+
+
+def test_a_whole_quiz_without_javascript_ends_with_the_score(alice_client):
+    attempt = start(alice_client)
+    for number in range(1, QUIZ_LENGTH + 1):
+        html = alice_client.get(f"/quiz/attempt/{attempt.pk}/").content.decode()
+        assert f"Question {number} of {QUIZ_LENGTH}" in html
+        question = question_on_screen(html)
+        # Right on even questions, wrong on odd ones.
+        choice = question.choices.filter(is_correct=number % 2 == 0).first()
+        answer = {"question": question.pk, "choice": choice.pk}
+        response = alice_client.post(f"/quiz/attempt/{attempt.pk}/answer/", answer)
+        assert response.status_code == 302
+        feedback = alice_client.get(response.headers["Location"]).content.decode()
+        assert ("Right:" in feedback) == (number % 2 == 0)
+        assert escape_free(question.explanation_en) in feedback
+    summary = alice_client.get(f"/quiz/attempt/{attempt.pk}/").content.decode()
+    assert f"You answered {QUIZ_LENGTH // 2} of {QUIZ_LENGTH} questions correctly." in summary
+    assert "Worth another look" in summary
+    attempt.refresh_from_db()
+    assert attempt.finished_at is not None
+    recent = alice_client.get("/quiz/").content.decode()
+    assert f"{QUIZ_LENGTH // 2} of {QUIZ_LENGTH} right" in recent
+
+
+def escape_free(text: str) -> str:
+    return text.replace("'", "&#x27;").replace('"', "&quot;")
+
+
+def test_an_htmx_answer_swaps_the_question_and_announces(alice_client):
+    attempt = start(alice_client)
+    question = question_on_screen(alice_client.get(f"/quiz/attempt/{attempt.pk}/").content.decode())
+    right = question.choices.get(is_correct=True)
+    response = alice_client.post(
+        f"/quiz/attempt/{attempt.pk}/answer/", {"question": question.pk, "choice": right.pk}, headers=HTMX
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="quiz-question"')
+    assert "Right:" in html and 'data-key="next"' in html
+
+
+def test_answering_twice_counts_once(alice_client):
+    attempt = start(alice_client)
+    question = question_on_screen(alice_client.get(f"/quiz/attempt/{attempt.pk}/").content.decode())
+    right = question.choices.get(is_correct=True)
+    wrong = question.choices.filter(is_correct=False).first()
+    url = f"/quiz/attempt/{attempt.pk}/answer/"
+    alice_client.post(url, {"question": question.pk, "choice": right.pk})
+    second = alice_client.post(url, {"question": question.pk, "choice": wrong.pk}, headers=HTMX)
+    assert "your first answer counts" in second.content.decode()
+    answer = QuizAnswer.objects.get(attempt=attempt)
+    assert answer.is_correct and answer.choice == right
+
+
+def test_another_learners_quiz_is_404(client, alice, bob, content):
+    client.force_login(alice)
+    attempt = start(client)
+    question = Question.objects.get(pk=attempt.question_ids[0])
+    client.force_login(bob)
+    assert client.get(f"/quiz/attempt/{attempt.pk}/").status_code == 404
+    response = client.post(
+        f"/quiz/attempt/{attempt.pk}/answer/", {"question": question.pk, "choice": question.choices.first().pk}
+    )
+    assert response.status_code == 404
+    assert not QuizAnswer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [({"question": "x", "choice": "1"}, 400), ({"choice": "1"}, 400), ("other-question", 404), ("other-choice", 400)],
+)
+def test_bad_answers_are_refused_and_change_nothing(alice_client, data, status):
+    attempt = start(alice_client)
+    question = Question.objects.get(pk=attempt.question_ids[0])
+    outside = Question.objects.exclude(pk__in=attempt.question_ids).exclude(kind="flashcard").first()
+    if data == "other-question":
+        data = {"question": outside.pk, "choice": outside.choices.first().pk}
+    elif data == "other-choice":
+        data = {"question": question.pk, "choice": outside.choices.first().pk}
+    response = alice_client.post(f"/quiz/attempt/{attempt.pk}/answer/", data)
+    assert response.status_code == status
+    assert not QuizAnswer.objects.exists()
+
+
+def test_get_on_the_answer_endpoint_is_405(alice_client):
+    attempt = start(alice_client)
+    assert alice_client.get(f"/quiz/attempt/{attempt.pk}/answer/").status_code == 405
+
+
+def test_a_visitors_quizzes_join_their_account(client, alice, content):
+    attempt = start(client)
+    client.force_login(alice)
+    attempt.refresh_from_db()
+    assert attempt.learner.user == alice
+
+
+@pytest.mark.parametrize("code", ["es", "ar", "hi"])
+def test_the_quiz_speaks_every_language(alice_client, code):
+    attempt = start(alice_client)
+    html = alice_client.get(f"/{code}/quiz/attempt/{attempt.pk}/").content.decode()
+    question = question_on_screen(html)
+    assert getattr(question, f"prompt_{code}") in html
+    assert "Choose an answer" not in html
