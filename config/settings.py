@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",
     "quiz",
 ]
 
@@ -104,6 +105,13 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -218,7 +226,19 @@ STORAGES = {
     },
 }
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "quiz:signin"
+LOGIN_REDIRECT_URL = "quiz:progress"
+LOGOUT_REDIRECT_URL = "quiz:home"
+
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for
+# one username from one address, that pair waits AXES_COOLOFF_TIME hours.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 1
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "account/locked.html"
+AXES_CLIENT_IP_CALLABLE = "quiz.accounts.client_ip"
+AXES_VERBOSE = False
 
 # Security headers. The policy allows no inline script or style: scripts need
 # the per-request nonce, and htmx is configured not to inject styles or eval.
@@ -237,8 +257,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
-# Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
-if env_bool("DJANGO_BEHIND_PROXY", False):
+# Behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto (and
+# appends the client's address to X-Forwarded-For).
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)

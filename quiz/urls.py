@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from quiz.views import pages, quizzes, study
+from quiz.views import account, pages, progress, quizzes, study
 
 app_name = "quiz"
 
@@ -22,4 +22,9 @@ urlpatterns = [
     path("quiz/attempt/<int:pk>/", quizzes.quiz_attempt, name="quiz-attempt"),
     path("quiz/attempt/<int:pk>/answer/", quizzes.quiz_answer, name="quiz-answer"),
     path("quiz/<slug:topic>/", quizzes.quiz_start, name="quiz-topic"),
+    path("progress/", progress.progress, name="progress"),
+    path("account/", account.account, name="account"),
+    path("account/signup/", account.signup, name="signup"),
+    path("account/signin/", account.signin, name="signin"),
+    path("account/signout/", account.signout, name="signout"),
 ]

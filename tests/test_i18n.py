@@ -24,7 +24,8 @@ def prefix(code: str) -> str:
 def pages(code: str) -> list[str]:
     """Every public page, in one language."""
     topic_pages = [f"/learn/{slug}/" for slug in Topic.objects.values_list("slug", flat=True)]
-    study_pages = ["/study/", "/study/settings/", "/study/causes/", "/quiz/", "/quiz/triggers/"]
+    study_pages = ["/study/", "/study/settings/", "/study/causes/", "/quiz/", "/quiz/triggers/", "/progress/"]
+    study_pages += ["/account/", "/account/signin/", "/account/signup/"]
     return [prefix(code) + path for path in ["/", "/learn/", *topic_pages, *study_pages]]
 
 

@@ -116,7 +116,9 @@ def test_every_language_renders_the_study_page_accessibly(site, page: Page, cons
     assert console_errors == []
 
 
-@pytest.mark.parametrize("path", ["/", "/learn/when-to-worry/", "/study/settings/", "/quiz/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/learn/when-to-worry/", "/study/settings/", "/quiz/", "/progress/", "/account/signup/"]
+)
 def test_other_pages_are_accessible(site, page: Page, console_errors, path):
     page.goto(f"{site}{path}")
     assert_accessible(page)

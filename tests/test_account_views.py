@@ -1,0 +1,106 @@
+"""Accounts and the progress page."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from quiz.accounts import client_ip
+from quiz.models import Learner, ReviewLog
+from tests.study_helpers import answer_current_card
+
+PASSWORD = "correct horse battery"
+
+
+def test_signing_up_keeps_what_the_visitor_studied(client, content):
+    answer_current_card(client, rating=3)
+    answer_current_card(client, rating=4)
+    passphrase = "a long passphrase 42"
+    response = client.post("/account/signup/", {"username": "fern", "password1": passphrase, "password2": passphrase})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/progress/"
+    fern = User.objects.get(username="fern")
+    assert ReviewLog.objects.filter(learner__user=fern).count() == 2
+    assert not Learner.objects.filter(user=None).exists()
+    assert "Cards studied: 2 of" in client.get("/progress/").content.decode()
+
+
+def test_a_bad_sign_up_re_renders_the_form_and_creates_nothing(client, db):
+    response = client.post("/account/signup/", {"username": "fern", "password1": "abc", "password2": "abd"})
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
+    assert not User.objects.filter(username="fern").exists()
+
+
+def test_signing_in_brings_the_visitors_progress_along(client, alice, content):
+    answer_current_card(client, rating=3)
+    response = client.post("/account/signin/", {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 302
+    assert ReviewLog.objects.filter(learner__user=alice).count() == 1
+
+
+def test_too_many_wrong_passwords_lock_the_account_for_that_client(client, alice, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post("/account/signin/", {"username": "alice", "password": "wrong"})
+        assert response.status_code == 200
+        assert 'role="alert"' in response.content.decode()
+    locked = client.post("/account/signin/", {"username": "alice", "password": "wrong"})
+    assert locked.status_code == 429
+    assert "Too many attempts" in locked.content.decode()
+    # Even the right password is refused while locked out.
+    assert client.post("/account/signin/", {"username": "alice", "password": PASSWORD}).status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_signing_out_needs_a_post(client, alice):
+    client.force_login(alice)
+    assert client.get("/account/signout/").status_code == 405
+    response = client.post("/account/signout/")
+    assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_account_page_offers_sign_up_or_sign_out(client, alice, db):
+    assert 'href="/account/signup/"' in client.get("/account/").content.decode()
+    client.force_login(alice)
+    html = client.get("/account/").content.decode()
+    assert "You are signed in as alice." in html
+    assert 'action="/account/signout/"' in html
+
+
+def test_progress_before_any_study(client, db):
+    html = client.get("/progress/").content.decode()
+    assert "You have not studied yet." in html
+    assert not Learner.objects.exists()  # looking creates nothing
+
+
+def test_progress_counts_what_was_studied(client, alice, content):
+    client.force_login(alice)
+    answer_current_card(client, rating=3)
+    answer_current_card(client, rating=1)
+    html = client.get("/progress/").content.decode()
+    assert "Cards studied: 2 of 82" in html
+    assert "Answers today: 2 · in the last 7 days: 2" in html
+    assert "not enough reviews yet" in html
+    assert "<caption>By topic</caption>" in html
+    assert 'scope="row"' in html
+
+
+@pytest.mark.parametrize("cards", [2, 9])
+def test_progress_runs_a_constant_number_of_queries(client, alice, content, cards):
+    client.force_login(alice)
+    for _ in range(cards):
+        answer_current_card(client, rating=3)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/progress/").status_code == 200
+    assert len(queries) <= 9
+
+
+def test_the_client_address_behind_the_proxy_is_the_last_forwarded_one(rf, settings):
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    settings.BEHIND_PROXY = False
+    assert client_ip(request) == "10.0.0.2"
+    settings.BEHIND_PROXY = True
+    assert client_ip(request) == "203.0.113.9"
