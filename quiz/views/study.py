@@ -114,7 +114,6 @@ def unsign(token: str) -> dict | None:
 
 
 def card_context(
-    request: HttpRequest,
     queue: Queue,
     *,
     topic: Topic | None,
@@ -173,7 +172,7 @@ def study(request: HttpRequest, topic: str | None = None) -> HttpResponse:
     now = timezone.now()
     queue = build_queue(learner, now, topic)
     extra = revealed_from_query(request, queue)
-    context = card_context(request, queue, topic=topic_obj, **extra)
+    context = card_context(queue, topic=topic_obj, **extra)
     if request.htmx:
         return render(request, "quiz/study.html#swap", context)
     return render(request, "quiz/study.html", context)
@@ -241,7 +240,6 @@ def reveal(request: HttpRequest) -> HttpResponse:
     queue = single_card_queue(card, timezone.now())
     topic = card.question.fact.topic if data["topic"] else None
     context = card_context(
-        request,
         queue,
         topic=topic,
         phase="revealed",
@@ -284,7 +282,6 @@ def answer(request: HttpRequest) -> HttpResponse:
             "quiz/study.html#swap",
             {"progress_unchanged": True}
             | card_context(
-                request,
                 queue,
                 topic=card.question.fact.topic if data["topic"] else None,
                 phase="picked-right",
@@ -303,7 +300,6 @@ def answer(request: HttpRequest) -> HttpResponse:
     queue = build_queue(card.learner, now, data["topic"] or None)
     single_card_queue(card, now, queue)
     context = card_context(
-        request,
         queue,
         topic=card.question.fact.topic if data["topic"] else None,
         phase="picked-wrong",
@@ -369,7 +365,7 @@ def grade(request: HttpRequest) -> HttpResponse:
             "interval": interval(card.due - now),
         }
     topic = card.question.fact.topic if data["topic"] else None
-    return render(request, "quiz/study.html#swap", card_context(request, queue, topic=topic, announce=announce))
+    return render(request, "quiz/study.html#swap", card_context(queue, topic=topic, announce=announce))
 
 
 @require_POST
@@ -394,7 +390,7 @@ def undo(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "quiz/study.html#swap",
-        card_context(request, queue, topic=topic, announce=gettext("Your last answer was undone.")),
+        card_context(queue, topic=topic, announce=gettext("Your last answer was undone.")),
     )
 
 
@@ -416,7 +412,7 @@ def more_new(request: HttpRequest) -> HttpResponse:
     announce = ngettext("%(count)d more new card for today.", "%(count)d more new cards for today.", batch) % {
         "count": batch
     }
-    return render(request, "quiz/study.html#swap", card_context(request, queue, topic=topic, announce=announce))
+    return render(request, "quiz/study.html#swap", card_context(queue, topic=topic, announce=announce))
 
 
 @require_http_methods(["GET", "POST"])

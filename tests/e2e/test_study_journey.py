@@ -141,3 +141,21 @@ def test_a_quiz_by_keyboard(site, page: Page, console_errors):
         press_and_settle(page, "Enter")
     assert page.evaluate("window.__noReload") is True
     assert console_errors == []
+
+
+def test_the_dark_theme_is_accessible_too(site, browser):
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    for path in ["/", "/study/", "/learn/when-to-worry/"]:
+        page.goto(f"{site}{path}")
+        assert_accessible(page)
+    context.close()
+
+
+def test_pages_fit_a_320_pixel_phone_without_sideways_scrolling(site, browser):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    for path in ["/", "/study/", "/learn/causes/", "/ar/study/", "/de/progress/", "/quiz/", "/study/settings/"]:
+        page.goto(f"{site}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+    context.close()
