@@ -35,6 +35,14 @@ class Queue:
             return None
         return self.next_due - self.now
 
+    def show(self, card: CardState, now: datetime.datetime) -> None:
+        """Make `card` the current one: load its choices and the interval each grade would give."""
+        self.card = card
+        if card.question.kind != Question.Kind.FLASHCARD:
+            # Choice's default ordering is (position, id).
+            card.question.ordered_choices = list(card.question.choices.all())
+        self.intervals = scheduling.preview(card.snapshot(), now, self.learner.desired_retention)
+
     @property
     def remaining(self) -> int:
         return self.due_count + self.new_count
@@ -80,15 +88,11 @@ def build_queue(learner: Learner, now: datetime.datetime, topic_slug: str | None
         review_limit_reached=reviews_left == 0,
     )
     if due_cards:
-        queue.card = due_cards[0]
+        queue.show(due_cards[0], now)
     elif new_questions:
-        queue.card = new_card(learner, new_questions[0])
-    if queue.card is None:
-        queue.next_due = next_due(learner, topic_slug)
+        queue.show(new_card(learner, new_questions[0]), now)
     else:
-        if queue.card.question.kind != Question.Kind.FLASHCARD:
-            queue.card.question.ordered_choices = list(queue.card.question.choices.order_by("position", "id"))
-        queue.intervals = scheduling.preview(queue.card.snapshot(), now, learner.desired_retention)
+        queue.next_due = next_due(learner, topic_slug)
     return queue
 
 

@@ -17,6 +17,8 @@ from quiz import scheduling
 from quiz.models.content import Question
 from quiz.scheduling import Snapshot
 
+NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+
 
 def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
@@ -81,9 +83,7 @@ class Learner(models.Model):
             if existing is None:
                 state.learner = other
                 state.save(update_fields=["learner"])
-            elif (state.last_review or datetime.datetime.min.replace(tzinfo=datetime.UTC)) > (
-                existing.last_review or datetime.datetime.min.replace(tzinfo=datetime.UTC)
-            ):
+            elif (state.last_review or NEVER) > (existing.last_review or NEVER):
                 existing.apply(state.snapshot())
                 existing.save()
         known = set(other.reviews.values_list("review_id", flat=True))
@@ -225,7 +225,7 @@ class ReviewLog(models.Model):
 def new_questions_for(learner: Learner, topic_slug: str | None = None):
     """Published questions the learner has not studied yet, in teaching order:
     when-to-see-a-doctor questions first, then topic by topic."""
-    studied = CardState.objects.filter(learner=learner, question=OuterRef("pk")).exclude(state=scheduling.NEW)
+    studied = CardState.objects.filter(learner=learner, question=OuterRef("pk")).studied()
     questions = Question.objects.published().filter(~Exists(studied))
     if topic_slug:
         questions = questions.filter(fact__topic__slug=topic_slug)

@@ -87,7 +87,7 @@ def attempt_context(attempt: QuizAttempt, *, feedback_for: int | None = None, an
         if pending is not None:
             context["question"] = questions[pending]
     if context["question"] is not None:
-        context["choices"] = sorted(context["question"].choices.all(), key=lambda c: (c.position, c.pk))
+        context["choices"] = list(context["question"].choices.all())  # ordered by (position, id)
         context["number"] = order.index(context["question"].pk) + 1
     else:
         context["missed"] = [

@@ -158,10 +158,7 @@ def respond(request: HttpRequest, context: dict, *, topic_slug: str | None) -> H
 def single_card_queue(card: CardState, now: datetime.datetime, base: Queue | None = None) -> Queue:
     """A queue whose current card is `card` (to show it revealed or with feedback)."""
     queue = base or Queue(learner=card.learner, card=None, due_count=0, new_count=0, done_today=0)
-    queue.card = card
-    if card.question.kind != Question.Kind.FLASHCARD:
-        card.question.ordered_choices = list(card.question.choices.order_by("position", "id"))
-    queue.intervals = scheduling.preview(card.snapshot(), now, card.learner.desired_retention)
+    queue.show(card, now)
     return queue
 
 
