@@ -11,14 +11,44 @@ import shutil
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.test import override_settings
 
 from quiz import content_file
+from quiz.models import Choice, Fact, Question, Source, Topic
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Django's real hasher takes about half a second a password, by design;
+    tests create many users and test nothing about hashing strength."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the shipped content once for the whole run (448 queries): every
+    test's transaction rolls back to it."""
+    with django_db_blocker.unblock():
+        content_file.load()
 
 
 @pytest.fixture
-def content(db):
-    """The shipped content file, loaded."""
-    return content_file.load()
+def content(db) -> None:
+    """The shipped content, in the database."""
+    if not Question.objects.exists():
+        # A transactional test (threads, browser) flushed the database after itself.
+        content_file.load()
+
+
+@pytest.fixture
+def no_content(db) -> None:
+    """An empty content database, for tests of loading into one."""
+    Choice.objects.all().delete()
+    Question.objects.all().delete()
+    Fact.objects.all().delete()
+    Topic.objects.all().delete()
+    Source.objects.all().delete()
 
 
 @pytest.fixture

@@ -194,7 +194,7 @@ def test_loading_with_update_restores_the_file(content):
     assert question.choices.count() == 4
 
 
-def test_load_content_reports_what_it_did(db, capsys):
+def test_load_content_reports_what_it_did(no_content, capsys):
     call_command("load_content")
     first = capsys.readouterr().out
     assert f"Created: 1 sources, {len(DATA['topics'])} topics, {len(DATA['facts'])} facts" in first
@@ -202,7 +202,7 @@ def test_load_content_reports_what_it_did(db, capsys):
     assert "Created: nothing" in capsys.readouterr().out
 
 
-def test_load_content_rejects_a_malformed_file(db, tmp_path):
+def test_load_content_rejects_a_malformed_file(no_content, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"sources": [], "topics": [{"slug": "x"}], "facts": [], "true_false_labels": {}}')
     with pytest.raises(CommandError, match="malformed"):
