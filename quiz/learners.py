@@ -29,11 +29,15 @@ def get_learner(request: HttpRequest, *, create: bool = True) -> Learner | None:
     return learner
 
 
-def learner_filter(request: HttpRequest) -> dict:
-    """Lookup arguments that scope a query to the requesting learner, without loading it."""
+def learner_filter(request: HttpRequest) -> dict | None:
+    """Lookup arguments that scope a query to the requesting learner, without
+    loading it; None when the request has no learner (nothing can be theirs)."""
     if request.user.is_authenticated:
         return {"learner__user": request.user}
-    return {"learner_id": request.session.get(SESSION_KEY), "learner__user__isnull": True}
+    learner_id = request.session.get(SESSION_KEY)
+    if learner_id is None:
+        return None
+    return {"learner_id": learner_id, "learner__user__isnull": True}
 
 
 @receiver(user_logged_in, dispatch_uid="quiz.merge_guest_progress")

@@ -1,4 +1,5 @@
-"""The study queue: which card comes next for a learner, and today's counts.
+"""The study flow: which card comes next for a learner, today's counts, and
+what the card region shows (a card in one of four phases).
 
 Queries live on the models; this module puts them together for the views.
 """
@@ -6,15 +7,94 @@ Queries live on the models; this module puts them together for the views.
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+import enum
+import uuid
+from dataclasses import asdict, dataclass, field
 
+from django.core import signing
 from django.db import IntegrityError
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 
 from quiz import scheduling
-from quiz.models import CardState, Learner, Question, ReviewLog, new_questions_for
+from quiz.models import CardState, Choice, Learner, Question, ReviewLog, new_questions_for
 
 CARD_RELATED = ("question__fact__source", "question__fact__topic")
+TOKEN_SALT = "quiz.study"
+TOKEN_MAX_AGE = 24 * 3600
+MAX_DURATION_MS = 60 * 60 * 1000
+
+
+class Phase(enum.StrEnum):
+    """What the card region shows of the current card."""
+
+    # Templates compare with Phase.FRONT …: the class must not be called there.
+    do_not_call_in_templates = enum.nonmember(True)
+
+    FRONT = "front"  # the question, waiting for a reveal or a pick
+    REVEALED = "revealed"  # a flashcard's answer, waiting for a grade
+    PICKED_RIGHT = "picked-right"  # the right choice, waiting for Hard, Good or Easy
+    PICKED_WRONG = "picked-wrong"  # a wrong choice, already graded Again: feedback only
+
+
+def now_ms(now: datetime.datetime) -> int:
+    return int(now.timestamp() * 1000)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One card as the learner sees it: in which phase, at which version, for
+    which review (the id that makes its answer count once), since when, and
+    the choice picked. Signed into forms and redirects, so the server can
+    trust it back without storing it."""
+
+    phase: Phase
+    card: int
+    version: int
+    review: str
+    shown_at: int
+    choice: int | None = None
+
+    @classmethod
+    def front(cls, card: CardState, now: datetime.datetime) -> Shown:
+        return cls(Phase.FRONT, card.pk, card.version, str(uuid.uuid4()), now_ms(now))
+
+    def sign(self) -> str:
+        return signing.dumps(asdict(self), salt=TOKEN_SALT, compress=True)
+
+    @classmethod
+    def load(cls, token: str) -> Shown | None:
+        """The signed value, or None when it is forged, expired or unreadable."""
+        try:
+            data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+            return cls(**{**data, "phase": Phase(data["phase"])})
+        except (signing.BadSignature, TypeError, ValueError, KeyError):
+            return None
+
+    def matches(self, card: CardState) -> bool:
+        """Whether `card` is still as it was when this was shown."""
+        return card.pk == self.card and card.version == self.version
+
+    def duration_ms(self, now: datetime.datetime) -> int:
+        """How long the learner looked at the card, capped at an hour (a tab left open)."""
+        if not self.shown_at:
+            return 0
+        return max(0, min(MAX_DURATION_MS, now_ms(now) - self.shown_at))
+
+
+def choices_prefetch(lookup: str = "choices") -> Prefetch:
+    """A question's choices in order (Choice's ordering is position, id), as `ordered_choices`."""
+    return Prefetch(lookup, queryset=Choice.objects.all(), to_attr="ordered_choices")
+
+
+def cards_with_choices(cards: QuerySet[CardState]) -> QuerySet[CardState]:
+    """Cards with everything the card region shows: fact, topic, source and choices."""
+    return cards.select_related(*CARD_RELATED).prefetch_related(choices_prefetch("question__choices"))
+
+
+def with_choices(card: CardState) -> CardState:
+    """The one card about to be shown, with its choices fetched (not those of the whole queue)."""
+    prefetch_related_objects([card.question], choices_prefetch())
+    return card
 
 
 @dataclass
@@ -24,24 +104,30 @@ class Queue:
     due_count: int
     new_count: int
     done_today: int
-    next_due: datetime.datetime | None = None
+    now: datetime.datetime
     intervals: dict[int, datetime.timedelta] = field(default_factory=dict)
-    now: datetime.datetime | None = None
+    next_due: datetime.datetime | None = None
     review_limit_reached: bool = False
+    # False for a queue of one card shown again (revealed, picked): its counts
+    # were not computed, and the progress beside the card is left as it is.
+    counted: bool = True
+
+    @classmethod
+    def of_one(cls, card: CardState, now: datetime.datetime) -> Queue:
+        """A queue showing just `card` again, without counting anything."""
+        queue = cls(learner=card.learner, card=None, due_count=0, new_count=0, done_today=0, now=now, counted=False)
+        queue.show(card)
+        return queue
 
     @property
     def next_due_in(self) -> datetime.timedelta | None:
-        if self.next_due is None or self.now is None:
-            return None
-        return self.next_due - self.now
+        return None if self.next_due is None else self.next_due - self.now
 
-    def show(self, card: CardState, now: datetime.datetime) -> None:
-        """Make `card` the current one: load its choices and the interval each grade would give."""
+    def show(self, card: CardState) -> Queue:
+        """Make `card` the current one, with the interval each grade would give it."""
         self.card = card
-        if card.question.kind != Question.Kind.FLASHCARD:
-            # Choice's default ordering is (position, id).
-            card.question.ordered_choices = list(card.question.choices.all())
-        self.intervals = scheduling.preview(card.snapshot(), now, self.learner.desired_retention)
+        self.intervals = scheduling.preview(card.snapshot(), self.now, self.learner.desired_retention)
+        return self
 
     @property
     def remaining(self) -> int:
@@ -88,9 +174,9 @@ def build_queue(learner: Learner, now: datetime.datetime, topic_slug: str | None
         review_limit_reached=reviews_left == 0,
     )
     if due_cards:
-        queue.show(due_cards[0], now)
+        queue.show(with_choices(due_cards[0]))
     elif new_questions:
-        queue.show(new_card(learner, new_questions[0]), now)
+        queue.show(with_choices(new_card(learner, new_questions[0])))
     else:
         queue.next_due = next_due(learner, topic_slug)
     return queue

@@ -51,6 +51,9 @@ class TopicQuerySet(models.QuerySet["Topic"]):
 
 
 class Topic(models.Model):
+    # The topic on when to see a doctor, linked from every page.
+    WARNING_SIGNS = "when-to-worry"
+
     slug = models.SlugField(_("slug"), unique=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     name = models.CharField(_("name"), max_length=200)
@@ -142,6 +145,8 @@ class Question(models.Model):
     is_published = models.BooleanField(_("published"), default=True)
 
     objects = QuestionQuerySet.as_manager()
+    # Set by quiz.study.choices_prefetch: the choices in order, fetched with the question.
+    ordered_choices: list[Choice]
 
     class Meta:
         verbose_name = _("question")
@@ -153,6 +158,18 @@ class Question(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.fact.get_absolute_url()
+
+    @property
+    def is_flashcard(self) -> bool:
+        return self.kind == self.Kind.FLASHCARD
+
+    def choice(self, pk: int) -> Choice | None:
+        """One of the question's choices, from `ordered_choices` (quiz.study.choices_prefetch)."""
+        return next((choice for choice in self.ordered_choices if choice.pk == pk), None)
+
+    @property
+    def correct_choice(self) -> Choice | None:
+        return next((choice for choice in self.ordered_choices if choice.is_correct), None)
 
     @property
     def translated_fields(self) -> list[str]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Iterable
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from quiz.models.content import Choice, Question, Topic
@@ -41,9 +42,35 @@ class QuizAttempt(models.Model):
         random.Random(seed).shuffle(ids)
         return cls.objects.create(learner=learner, topic=topic, question_ids=ids[:QUIZ_LENGTH], started_at=now)
 
-    @property
-    def total(self) -> int:
-        return len(self.question_ids)
+    def counted(self, published: Iterable[int]) -> list[int]:
+        """The questions this attempt asks and scores, in order: those drawn that
+        are still published (given the ids of published questions). The number
+        of questions, the score and the end of the quiz all come from here."""
+        published = set(published)
+        return [pk for pk in self.question_ids if pk in published]
+
+    def published_ids(self) -> list[int]:
+        """The ids of this attempt's questions that are still published, in order."""
+        return self.counted(Question.objects.published().filter(pk__in=self.question_ids).values_list("pk", flat=True))
+
+    def record_answer(self, question_id: int, choice: Choice, now: datetime.datetime) -> bool:
+        """Save the learner's answer to one question, once: a repeated answer is
+        ignored (False). The last answer ends the attempt."""
+        try:
+            with transaction.atomic():
+                _answer, created = self.answers.get_or_create(
+                    question_id=question_id,
+                    defaults={"choice": choice, "is_correct": choice.is_correct, "answered_at": now},
+                )
+                if created and self.finished_at is None:
+                    answered = set(self.answers.values_list("question_id", flat=True))
+                    if answered.issuperset(self.published_ids()):
+                        self.finished_at = now
+                        self.save(update_fields=["finished_at"])
+                return created
+        except IntegrityError:
+            # Two identical POSTs at once: the unique constraint kept the first.
+            return False
 
 
 class QuizAnswer(models.Model):

@@ -12,12 +12,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from quiz import scheduling
 from quiz.models.content import Question
 from quiz.scheduling import Snapshot
 
 NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+MAX_EXTRA_NEW = 1000
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -68,6 +70,27 @@ class Learner(models.Model):
 
     def extra_new_today(self, today: datetime.date) -> int:
         return self.extra_new if self.extra_new_on == today else 0
+
+    def allow_more_new(self, now: datetime.datetime) -> int:
+        """Allow another batch of new cards today (a day's worth, or 10 for a
+        learner who takes none a day); returns the size of the batch."""
+        today = scheduling.local_date(now, self.time_zone)
+        batch = self.new_per_day or 10
+        # Capped: far more than the deck holds, and within the column's range however often it is asked.
+        self.extra_new = min(self.extra_new_today(today) + batch, MAX_EXTRA_NEW)
+        self.extra_new_on = today
+        self.save(update_fields=["extra_new", "extra_new_on"])
+        return batch
+
+    @transaction.atomic
+    def undo_last_review(self) -> bool:
+        """Take back the newest answer: its card gets back the state from before
+        it, and its log row goes. False when there is nothing to undo."""
+        log = self.reviews.select_for_update().order_by("-id").first()
+        if log is None:
+            return False
+        self.cards.select_for_update().get(question_id=log.question_id).undo(log)
+        return True
 
     @transaction.atomic
     def merge_into(self, other: Learner) -> None:
@@ -194,10 +217,10 @@ class ReviewLog(models.Model):
     (enough to undo it, and to fit an FSRS optimizer later)."""
 
     class Rating(models.IntegerChoices):
-        AGAIN = 1
-        HARD = 2
-        GOOD = 3
-        EASY = 4
+        AGAIN = 1, pgettext_lazy("grade button", "Again")
+        HARD = 2, pgettext_lazy("grade button", "Hard")
+        GOOD = 3, pgettext_lazy("grade button", "Good")
+        EASY = 4, pgettext_lazy("grade button", "Easy")
 
     learner = models.ForeignKey(Learner, models.CASCADE, related_name="reviews")
     question = models.ForeignKey(Question, models.PROTECT, related_name="reviews")

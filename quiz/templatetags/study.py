@@ -4,9 +4,30 @@ import datetime
 import math
 
 from django import template
+from django.urls import reverse
 from django.utils.translation import ngettext
 
+from quiz.models import Topic
+
 register = template.Library()
+
+
+@register.simple_tag
+def study_url(topic_slug: str | None) -> str:
+    """The study page of one topic (by slug), or of all of them."""
+    return reverse("quiz:study-topic", args=[topic_slug]) if topic_slug else reverse("quiz:study")
+
+
+@register.simple_tag
+def quiz_url(topic_slug: str | None) -> str:
+    """The quiz page of one topic (by slug), or of all of them."""
+    return reverse("quiz:quiz-topic", args=[topic_slug]) if topic_slug else reverse("quiz:quiz")
+
+
+@register.simple_tag
+def warning_signs_url() -> str:
+    """The topic page on when to see a doctor: one click away from every page."""
+    return reverse("quiz:topic", args=[Topic.WARNING_SIGNS])
 
 
 @register.filter

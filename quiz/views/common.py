@@ -1,21 +1,73 @@
-"""What study and quiz views share."""
+"""What study and quiz views share: refusing a request clearly, and finding
+what belongs to the requesting learner."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django_htmx.http import reswap, retarget
+
+from quiz.learners import learner_filter
+
+M = TypeVar("M", bound=Model)
+View = Callable[..., HttpResponse]
+
+
+class Problem(Exception):
+    """A request we refuse with a clear message; nothing has been changed."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 def problem_response(
-    request: HttpRequest, status: int, message: str, *, back: str, back_label: str, live_region: str
+    request: HttpRequest, problem: Problem, *, back: str, back_label: str, live_region: str
 ) -> HttpResponse:
-    """A refused request (nothing changed), explained to the learner.
+    """A refused request, explained to the learner.
 
     With htmx the message goes into the page's live region instead of
     replacing the card; without JavaScript it gets a page of its own."""
     if request.htmx:
-        return reswap(retarget(HttpResponse(message, status=status), live_region), "innerHTML")
-    return render(
-        request, "quiz/problem.html", {"message": message, "back": back, "back_label": back_label}, status=status
-    )
+        return reswap(retarget(HttpResponse(problem.message, status=problem.status), live_region), "innerHTML")
+    context = {"message": problem.message, "back": back, "back_label": back_label}
+    return render(request, "quiz/problem.html", context, status=problem.status)
+
+
+def handles_problems(*, live_region: str, back: Callable[..., tuple[str, str]]) -> Callable[[View], View]:
+    """Turn a Problem raised by the view into its 4xx response.
+
+    `back(request, *args, **kwargs)` gives the address and label of the link
+    back, for the page shown without JavaScript."""
+
+    def decorator(view: View) -> View:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except Problem as problem:
+                url, label = back(request, *args, **kwargs)
+                return problem_response(request, problem, back=url, back_label=label, live_region=live_region)
+
+        return wrapper
+
+    return decorator
+
+
+def owned_or_404(queryset: QuerySet[M], request: HttpRequest, message: str = "", **lookup: Any) -> M:
+    """The object matching `lookup` that belongs to the requesting learner.
+
+    Another learner's object, or one that does not exist, is a 404: nobody
+    learns whether it exists. The queryset's model must have a `learner`."""
+    owner = learner_filter(request)
+    obj = queryset.filter(**lookup, **owner).first() if owner is not None else None
+    if obj is None:
+        raise Problem(404, message or gettext("This was not found. Nothing was saved."))
+    return obj

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import secrets
 
-from django import forms
-from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -18,20 +16,29 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from quiz.forms import QuizAnswerForm
 from quiz.learners import get_learner
-from quiz.models import Choice, Question, QuizAnswer, QuizAttempt, Topic
-from quiz.views.common import problem_response
+from quiz.models import Question, QuizAttempt, Topic
+from quiz.study import choices_prefetch
+from quiz.views.common import Problem, handles_problems, owned_or_404
 
 
-class QuizAnswerForm(forms.Form):
-    question = forms.IntegerField(min_value=1)
-    choice = forms.IntegerField(min_value=1)
+def back_to_quizzes(request: HttpRequest, *args: object, **kwargs: object) -> tuple[str, str]:
+    return reverse("quiz:quiz"), gettext("Back to the quiz")
+
+
+def back_to_attempt(request: HttpRequest, pk: int) -> tuple[str, str]:
+    return reverse("quiz:quiz-attempt", args=[pk]), gettext("Back to the quiz")
 
 
 def attempt_for_learner(request: HttpRequest, pk: int) -> QuizAttempt:
     """The requesting learner's attempt, or 404."""
-    learner = get_learner(request, create=False)
-    return get_object_or_404(QuizAttempt.objects.select_related("topic", "learner"), pk=pk, learner=learner)
+    return owned_or_404(
+        QuizAttempt.objects.select_related("topic", "learner"),
+        request,
+        gettext("This quiz was not found. Nothing was saved."),
+        pk=pk,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -42,33 +49,32 @@ def quiz_start(request: HttpRequest, topic: str | None = None) -> HttpResponse:
         attempt = QuizAttempt.start(learner, topic_obj, timezone.now(), seed=secrets.randbits(32))
         return HttpResponseRedirect(reverse("quiz:quiz-attempt", args=[attempt.pk]))
     learner = get_learner(request, create=False)
-    recent = (
-        QuizAttempt.objects.filter(learner=learner, finished_at__isnull=False)
-        .select_related("topic")
-        .order_by("-started_at")[:5]
-        if learner
-        else []
-    )
-    scores = dict(
-        QuizAnswer.objects.filter(attempt__in=[a.pk for a in recent], is_correct=True)
-        .values("attempt")
-        .annotate(right=Count("id"))
-        .values_list("attempt", "right")
-    )
-    recent = [(attempt, scores.get(attempt.pk, 0)) for attempt in recent]
+    recent: list[tuple[QuizAttempt, int, int]] = []  # attempt, right, out of
+    if learner is not None:
+        published = Question.objects.published()
+        attempts = list(
+            QuizAttempt.objects.filter(learner=learner, finished_at__isnull=False)
+            .select_related("topic")
+            .annotate(right=Count("answers", filter=Q(answers__is_correct=True, answers__question__in=published)))
+            .order_by("-started_at")[:5]
+        )
+        drawn = {pk for attempt in attempts for pk in attempt.question_ids}
+        ids = set(published.filter(pk__in=drawn).values_list("pk", flat=True))
+        recent = [(attempt, attempt.right, len(attempt.counted(ids))) for attempt in attempts]
     return render(request, "quiz/quiz.html", {"topic": topic_obj, "recent": recent})
 
 
 def attempt_context(attempt: QuizAttempt, *, feedback_for: int | None = None, announce: str = "") -> dict:
-    answers = {answer.question_id: answer for answer in attempt.answers.all()}
+    answers = {answer.question_id: answer for answer in attempt.answers.select_related("choice")}
     questions = {
         question.pk: question
-        for question in Question.objects.filter(pk__in=attempt.question_ids)
+        for question in Question.objects.published()
+        .filter(pk__in=attempt.question_ids)
         .select_related("fact__source", "fact__topic")
-        .prefetch_related("choices")
+        .prefetch_related(choices_prefetch())
     }
-    # Questions unpublished since the attempt began are skipped.
-    order = [pk for pk in attempt.question_ids if pk in questions]
+    # Questions unpublished since the attempt began are neither asked nor counted.
+    order = attempt.counted(questions)
     context = {
         "attempt": attempt,
         "answered": len([pk for pk in order if pk in answers]),
@@ -87,24 +93,14 @@ def attempt_context(attempt: QuizAttempt, *, feedback_for: int | None = None, an
         if pending is not None:
             context["question"] = questions[pending]
     if context["question"] is not None:
-        context["choices"] = list(context["question"].choices.all())  # ordered by (position, id)
         context["number"] = order.index(context["question"].pk) + 1
     else:
-        context["missed"] = [
-            (questions[pk], next((c for c in questions[pk].choices.all() if c.is_correct), None))
-            for pk in order
-            if pk in answers and not answers[pk].is_correct
-        ]
+        context["missed"] = [questions[pk] for pk in order if pk in answers and not answers[pk].is_correct]
     return context
 
 
-def finish_if_done(attempt: QuizAttempt, context: dict) -> None:
-    if context["question"] is None and attempt.finished_at is None:
-        attempt.finished_at = timezone.now()
-        attempt.save(update_fields=["finished_at"])
-
-
 @require_GET
+@handles_problems(live_region="#quiz-status", back=back_to_quizzes)
 def quiz_attempt(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = attempt_for_learner(request, pk)
     try:
@@ -112,35 +108,25 @@ def quiz_attempt(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         feedback_for = None
     context = attempt_context(attempt, feedback_for=feedback_for)
-    finish_if_done(attempt, context)
     template = "quiz/quiz_attempt.html#swap" if request.htmx else "quiz/quiz_attempt.html"
     return render(request, template, context)
 
 
 @require_POST
+@handles_problems(live_region="#quiz-status", back=back_to_attempt)
 def quiz_answer(request: HttpRequest, pk: int) -> HttpResponse:
     attempt = attempt_for_learner(request, pk)
     form = QuizAnswerForm(request.POST)
     if not form.is_valid():
-        return problem(request, attempt, 400, gettext("This answer could not be read. Nothing was saved."))
+        raise Problem(400, gettext("This answer could not be read. Nothing was saved."))
     question_id, choice_id = form.cleaned_data["question"], form.cleaned_data["choice"]
     if question_id not in attempt.question_ids:
-        return problem(request, attempt, 404, gettext("This question is not part of this quiz. Nothing was saved."))
-    choice = Choice.objects.filter(pk=choice_id, question_id=question_id).first()
+        raise Problem(404, gettext("This question is not part of this quiz. Nothing was saved."))
+    question = Question.objects.filter(pk=question_id).prefetch_related(choices_prefetch()).first()
+    choice = question.choice(choice_id) if question else None
     if choice is None:
-        return problem(
-            request, attempt, 400, gettext("That choice does not belong to this question. Nothing was saved.")
-        )
-    try:
-        with transaction.atomic():
-            _answer, created = QuizAnswer.objects.get_or_create(
-                attempt=attempt,
-                question_id=question_id,
-                defaults={"choice": choice, "is_correct": choice.is_correct, "answered_at": timezone.now()},
-            )
-    except IntegrityError:
-        # Two identical POSTs at once: the unique constraint kept the first.
-        created = False
+        raise Problem(400, gettext("That choice does not belong to this question. Nothing was saved."))
+    created = attempt.record_answer(question_id, choice, timezone.now())
     if not request.htmx:
         url = reverse("quiz:quiz-attempt", args=[attempt.pk])
         return HttpResponseRedirect(f"{url}?answered={question_id}")
@@ -152,14 +138,3 @@ def quiz_answer(request: HttpRequest, pk: int) -> HttpResponse:
         announce = gettext("Not quite.")
     context = attempt_context(attempt, feedback_for=question_id, announce=announce)
     return render(request, "quiz/quiz_attempt.html#swap", context)
-
-
-def problem(request: HttpRequest, attempt: QuizAttempt, status: int, message: str) -> HttpResponse:
-    return problem_response(
-        request,
-        status,
-        message,
-        back=reverse("quiz:quiz-attempt", args=[attempt.pk]),
-        back_label=gettext("Back to the quiz"),
-        live_region="#quiz-status",
-    )
