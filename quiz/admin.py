@@ -3,10 +3,12 @@ same rules as `check_content` (quiz/content_rules.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -17,7 +19,7 @@ from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInl
 from modeltranslation.utils import build_localized_fieldname
 
 from quiz import content_rules
-from quiz.models import Choice, Fact, Question, Source, Topic, missing_languages
+from quiz.models import Choice, Fact, Question, Source, Topic, translated_fields
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -25,8 +27,8 @@ LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 class AllLanguagesRequiredForm(forms.ModelForm):
     """Every translated field must be filled in every language before saving."""
 
-    def required_translations(self) -> list[str]:
-        return list(self._meta.model.translated_fields)
+    def required_translations(self) -> tuple[str, ...]:
+        return self.instance.required_translations()
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -41,10 +43,12 @@ class AllLanguagesRequiredForm(forms.ModelForm):
 def completeness(missing: list[str]) -> str:
     if not missing:
         return f"{len(LANGUAGE_CODES)}/{len(LANGUAGE_CODES)}"
-    return format_html('<span class="errornote-inline">{}</span>', gettext("missing: ") + ", ".join(missing))
+    return format_html(
+        '<span class="errornote-inline">{}</span>', gettext("Missing: %(languages)s") % {"languages": ", ".join(missing)}
+    )
 
 
-def missing_translation_q(fields: list[str]) -> Q:
+def missing_translation_q(fields: Iterable[str]) -> Q:
     query = Q()
     for field in fields:
         for code in LANGUAGE_CODES:
@@ -62,12 +66,16 @@ class MissingTranslationFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         model = queryset.model
-        fields = ["prompt", "explanation"] if model is Question else list(model.translated_fields)
-        query = missing_translation_q(fields)
-        if model is Question:
+        fields = translated_fields(model)
+        if model is not Question:
+            query = missing_translation_q(fields)
+        else:
             # A flashcard's answer, and the text of a question's choices, count too.
-            query |= missing_translation_q(["answer"]) & Q(kind=Question.Kind.FLASHCARD)
-            query |= Exists(Choice.objects.filter(missing_translation_q(["text"]), question=OuterRef("pk")))
+            query = missing_translation_q(f for f in fields if f not in Question.FLASHCARD_ONLY)
+            query |= missing_translation_q(Question.FLASHCARD_ONLY) & Q(kind=Question.Kind.FLASHCARD)
+            query |= Exists(
+                Choice.objects.filter(missing_translation_q(translated_fields(Choice)), question=OuterRef("pk"))
+            )
         if self.value() == "missing":
             return queryset.filter(query).distinct()
         if self.value() == "complete":
@@ -75,20 +83,21 @@ class MissingTranslationFilter(admin.SimpleListFilter):
         return queryset
 
 
-def search_fields_for(*fields: str) -> list[str]:
-    return [build_localized_fieldname(field, code) for field in fields for code in LANGUAGE_CODES]
+def search_fields_for(model: type[Model]) -> list[str]:
+    """Every language's column of every translated field of `model`."""
+    return [build_localized_fieldname(field, code) for field in translated_fields(model) for code in LANGUAGE_CODES]
 
 
 @admin.register(Source)
 class SourceAdmin(TabbedTranslationAdmin):
     form = AllLanguagesRequiredForm
     list_display = ["title", "author", "expert_name", "translations"]
-    search_fields = ["key", "author", "expert_name", *search_fields_for("title", "expert_credentials")]
+    search_fields = ["key", "author", "expert_name", *search_fields_for(Source)]
     list_filter = [MissingTranslationFilter]
 
     @admin.display(description=_("translations"))
     def translations(self, obj: Source) -> str:
-        return completeness(missing_languages(obj, obj.translated_fields))
+        return completeness(obj.missing_languages())
 
 
 @admin.register(Topic)
@@ -96,13 +105,13 @@ class TopicAdmin(TabbedTranslationAdmin):
     form = AllLanguagesRequiredForm
     list_display = ["name", "slug", "position", "translations"]
     list_editable = ["position"]
-    search_fields = ["slug", *search_fields_for("name", "description")]
+    search_fields = ["slug", *search_fields_for(Topic)]
     list_filter = [MissingTranslationFilter]
     prepopulated_fields = {"slug": ["name_en"]}
 
     @admin.display(description=_("translations"))
     def translations(self, obj: Topic) -> str:
-        return completeness(missing_languages(obj, obj.translated_fields))
+        return completeness(obj.missing_languages())
 
 
 class FactForm(AllLanguagesRequiredForm):
@@ -153,7 +162,7 @@ class FactAdmin(TabbedTranslationAdmin):
     ]
     list_filter = ["topic", "is_published", "is_warning_sign", MissingTranslationFilter]
     list_select_related = ["topic"]
-    search_fields = ["key", *search_fields_for("statement", "explanation")]
+    search_fields = ["key", *search_fields_for(Fact)]
     actions = ["publish", "unpublish"]
 
     @admin.display(description=_("translations"))
@@ -174,10 +183,9 @@ class FactAdmin(TabbedTranslationAdmin):
 
 
 class QuestionForm(AllLanguagesRequiredForm):
-    def required_translations(self) -> list[str]:
-        if self.cleaned_data.get("kind") == Question.Kind.FLASHCARD:
-            return ["prompt", "answer", "explanation"]
-        return ["prompt", "explanation"]
+    def required_translations(self) -> tuple[str, ...]:
+        # As the question will be: the kind being saved decides whether an answer is needed.
+        return Question(kind=self.cleaned_data.get("kind")).required_translations()
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -224,7 +232,7 @@ class QuestionAdmin(TabbedTranslationAdmin):
     list_display = ["prompt", "kind", "fact_link", "topic", "is_published", "translations"]
     list_filter = ["kind", "is_published", "fact__topic", "fact__is_warning_sign", MissingTranslationFilter]
     list_select_related = ["fact", "fact__topic"]
-    search_fields = ["key", *search_fields_for("prompt", "answer", "explanation")]
+    search_fields = ["key", *search_fields_for(Question)]
     autocomplete_fields = ["fact"]
     actions = ["publish", "unpublish"]
 

@@ -13,7 +13,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models, transaction
@@ -21,6 +21,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from quiz.models import Choice, Fact, Question, Source, Topic
 
+M = TypeVar("M", bound=models.Model)
 DEFAULT_PATH = Path(__file__).resolve().parent / "content" / "fasciculations.json"
 
 
@@ -82,103 +83,100 @@ class Loader:
         self.update = update
         self.report = LoadReport()
 
-    def upsert(self, model: type[models.Model], label: str, lookup: dict[str, Any], values: dict[str, Any]):
+    def upsert(self, model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[M, str]:
+        """Create the item, or (with `update`) bring it in line with the file.
+        Returns it and what happened: "created", "updated" or "unchanged"."""
         obj = model.objects.filter(**lookup).first()
         if obj is None:
-            obj = model.objects.create(**lookup, **values)
-            self.report.created[label] += 1
-            return obj, True
+            return model.objects.create(**lookup, **values), "created"
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
-        if self.update and changed:
-            for name in changed:
-                setattr(obj, name, values[name])
-            obj.save()
-            self.report.updated[label] += 1
-        else:
-            self.report.unchanged[label] += 1
-        return obj, False
+        if not (self.update and changed):
+            return obj, "unchanged"
+        for name in changed:
+            setattr(obj, name, values[name])
+        obj.save()
+        return obj, "updated"
 
-    def sync_choices(self, question: Question, rows: list[dict[str, Any]], created: bool) -> None:
-        if not created and not self.update:
-            return
+    def count(self, label: str, outcome: str) -> None:
+        counters = {"created": self.report.created, "updated": self.report.updated, "unchanged": self.report.unchanged}
+        counters[outcome][label] += 1
+
+    def sync_choices(self, question: Question, rows: list[dict[str, Any]]) -> bool:
+        """Make the question's choices those of the file; True if they changed."""
         fields = list(rows[0]) if rows else []
         current = [{name: getattr(choice, name) for name in fields} for choice in question.choices.all()]
-        if current != rows:
-            question.choices.all().delete()
-            Choice.objects.bulk_create(Choice(question=question, **row) for row in rows)
-            if not created and self.report.unchanged["questions"]:
-                # The question's own fields matched, but its choices changed.
-                self.report.unchanged["questions"] -= 1
-                self.report.updated["questions"] += 1
+        if current == rows:
+            return False
+        question.choices.all().delete()
+        Choice.objects.bulk_create(Choice(question=question, **row) for row in rows)
+        return True
 
     @transaction.atomic
     def load(self, data: dict[str, Any]) -> LoadReport:
         try:
-            self._load(data)
+            sources = {item["key"]: self.load_source(item) for item in data["sources"]}
+            topics = {item["slug"]: self.load_topic(item) for item in data["topics"]}
+            for position, item in enumerate(data["facts"], start=1):
+                if item["topic"] not in topics or item["source"] not in sources:
+                    raise ContentFileError(f"fact {item['key']} names an unknown topic or source")
+                fact = self.load_fact(item, position, topics[item["topic"]], sources[item["source"]])
+                for question_position, question_item in enumerate(item["questions"], start=1):
+                    self.load_question(question_item, question_position, fact, data["true_false_labels"])
         except (KeyError, TypeError) as error:
             raise ContentFileError(f"malformed content file: missing or wrong value {error}") from error
         return self.report
 
-    def _load(self, data: dict[str, Any]) -> None:
-        sources = {}
-        for item in data["sources"]:
-            sources[item["key"]], _ = self.upsert(
-                Source,
-                "sources",
-                {"key": item["key"]},
-                {
-                    "author": item["author"],
-                    "expert_name": item.get("expert_name", ""),
-                    **translations(item["title"], "title"),
-                    **translations(item["expert_credentials"], "expert_credentials"),
-                },
-            )
-        topics = {}
-        for item in data["topics"]:
-            topics[item["slug"]], _ = self.upsert(
-                Topic,
-                "topics",
-                {"slug": item["slug"]},
-                {
-                    "position": item["position"],
-                    **translations(item["name"], "name"),
-                    **translations(item["description"], "description"),
-                },
-            )
-        for position, item in enumerate(data["facts"], start=1):
-            if item["topic"] not in topics or item["source"] not in sources:
-                raise ContentFileError(f"fact {item['key']} names an unknown topic or source")
-            fact, _ = self.upsert(
-                Fact,
-                "facts",
-                {"key": item["key"]},
-                {
-                    "topic": topics[item["topic"]],
-                    "source": sources[item["source"]],
-                    "paragraph": item["paragraph"],
-                    "position": position,
-                    "is_warning_sign": item["is_warning_sign"],
-                    "reviewed_on": datetime.date.fromisoformat(item["reviewed_on"]),
-                    "next_review_on": datetime.date.fromisoformat(item["next_review_on"]),
-                    **translations(item["statement"], "statement"),
-                    **translations(item["explanation"], "explanation"),
-                },
-            )
-            for question_position, question_item in enumerate(item["questions"], start=1):
-                question, created = self.upsert(
-                    Question,
-                    "questions",
-                    {"key": question_item["key"]},
-                    {
-                        "fact": fact,
-                        "kind": question_item["kind"],
-                        "position": question_position,
-                        **translations(question_item["prompt"], "prompt"),
-                        **translations(question_item.get("answer", {}), "answer"),
-                        **translations(question_item["explanation"], "explanation"),
-                    },
-                )
-                self.sync_choices(question, choice_rows(question_item, data["true_false_labels"]), created)
+    def load_source(self, item: dict[str, Any]) -> Source:
+        values = {
+            "author": item["author"],
+            "expert_name": item.get("expert_name", ""),
+            **translations(item["title"], "title"),
+            **translations(item["expert_credentials"], "expert_credentials"),
+        }
+        source, outcome = self.upsert(Source, {"key": item["key"]}, values)
+        self.count("sources", outcome)
+        return source
+
+    def load_topic(self, item: dict[str, Any]) -> Topic:
+        values = {
+            "position": item["position"],
+            **translations(item["name"], "name"),
+            **translations(item["description"], "description"),
+        }
+        topic, outcome = self.upsert(Topic, {"slug": item["slug"]}, values)
+        self.count("topics", outcome)
+        return topic
+
+    def load_fact(self, item: dict[str, Any], position: int, topic: Topic, source: Source) -> Fact:
+        values = {
+            "topic": topic,
+            "source": source,
+            "paragraph": item["paragraph"],
+            "position": position,
+            "is_warning_sign": item["is_warning_sign"],
+            "reviewed_on": datetime.date.fromisoformat(item["reviewed_on"]),
+            "next_review_on": datetime.date.fromisoformat(item["next_review_on"]),
+            **translations(item["statement"], "statement"),
+            **translations(item["explanation"], "explanation"),
+        }
+        fact, outcome = self.upsert(Fact, {"key": item["key"]}, values)
+        self.count("facts", outcome)
+        return fact
+
+    def load_question(self, item: dict[str, Any], position: int, fact: Fact, labels: dict[str, Any]) -> None:
+        values = {
+            "fact": fact,
+            "kind": item["kind"],
+            "position": position,
+            **translations(item["prompt"], "prompt"),
+            **translations(item.get("answer", {}), "answer"),
+            **translations(item["explanation"], "explanation"),
+        }
+        question, outcome = self.upsert(Question, {"key": item["key"]}, values)
+        # Choices are part of the question: counted with it, once.
+        if (outcome == "created" or self.update) and self.sync_choices(question, choice_rows(item, labels)):
+            outcome = "updated" if outcome == "unchanged" else outcome
+        self.count("questions", outcome)
 
 
 def load(path: Path = DEFAULT_PATH, *, update: bool = False) -> LoadReport:

@@ -74,6 +74,13 @@ def erin(db) -> User:
 
 
 @pytest.fixture
+def alice_client(client, alice, content):
+    """A client signed in as alice, with the content loaded."""
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
 def root(db) -> User:
     return User.objects.create_superuser("root", "root@example.org", "correct horse battery")
 

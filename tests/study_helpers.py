@@ -3,17 +3,41 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 from quiz.models import CardState, Question
 
 HTMX = {"HX-Request": "true"}
 
 
+class _FirstCardForm(HTMLParser):
+    """Collects the hidden inputs of the first form inside the card region."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_card = self.in_form = self.done = False
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if values.get("id") == "card":
+            self.in_card = True
+        elif self.in_card and tag == "form" and not self.done:
+            self.in_form = True
+        elif self.in_form and tag == "input" and values.get("type") == "hidden" and "name" in values:
+            self.fields[values["name"]] = values.get("value", "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.in_form:
+            self.in_form, self.done = False, True
+
+
 def hidden_fields(html: str) -> dict[str, str]:
-    """The hidden inputs of the first form on the card (card, version, review …)."""
-    card = html[html.index('id="card"') :]
-    form = card[: card.index("</form>")] if "</form>" in card else card
-    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    """The hidden inputs of the first form on the card (card, version, review …),
+    read as a browser would: whatever the order or quoting of the attributes."""
+    parser = _FirstCardForm()
+    parser.feed(html)
+    return parser.fields
 
 
 def current_card(html: str) -> CardState:

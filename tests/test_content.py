@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from quiz import content_file
-from quiz.models import Choice, Fact, Question, Topic
+from quiz.models import Choice, Fact, Question, Source, Topic
 
 ROOT = Path(__file__).resolve().parent.parent
 # A copy of shared/source/article.txt, kept in the repository so the checks
@@ -158,9 +158,11 @@ def test_loading_creates_everything_in_the_database(content):
 
 
 def test_every_translated_field_is_filled_in_the_database(content):
-    for model in (Fact, Topic, Question):
-        for obj in model.objects.prefetch_related("choices") if model is Question else model.objects.all():
-            assert obj.missing_languages() == [] if hasattr(obj, "missing_languages") else True
+    for model in (Source, Topic, Fact, Question, Choice):
+        objects = model.objects.prefetch_related("choices") if model is Question else model.objects.all()
+        assert objects.exists(), model
+        for obj in objects:
+            assert obj.missing_languages() == [], obj
 
 
 def test_loading_twice_changes_nothing(content):
@@ -191,6 +193,19 @@ def test_loading_with_update_restores_the_file(content):
     assert report.updated["questions"] == 1
     fact = Fact.objects.get(key="fatigue")
     assert fact.statement_es == next(f for f in DATA["facts"] if f["key"] == "fatigue")["statement"]["es"]
+    assert question.choices.count() == 4
+
+
+def test_an_update_counts_each_question_once_with_its_choices(content):
+    question = Question.objects.get(key="which-is-a-benign-cause")
+    Question.objects.filter(pk=question.pk).update(prompt_es="Pregunta cambiada por una editora.")
+    question.choices.filter(is_correct=False).first().delete()
+    report = content_file.load(update=True)
+    assert report.updated["questions"] == 1
+    assert report.unchanged["questions"] == len(QUESTIONS) - 1
+    assert not report.created
+    question.refresh_from_db()
+    assert question.prompt_es != "Pregunta cambiada por una editora."
     assert question.choices.count() == 4
 
 

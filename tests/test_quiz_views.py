@@ -10,12 +10,6 @@ from quiz.models import QUIZ_LENGTH, Question, QuizAnswer, QuizAttempt
 from tests.study_helpers import HTMX
 
 
-@pytest.fixture
-def alice_client(client, alice, content):
-    client.force_login(alice)
-    return client
-
-
 def start(client, path: str = "/quiz/") -> QuizAttempt:
     response = client.post(path)
     assert response.status_code == 302

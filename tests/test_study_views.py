@@ -17,13 +17,7 @@ from quiz.models import CardState, Learner, Question, ReviewLog
 from tests.study_helpers import HTMX, answer_current_card, current_card, hidden_fields
 
 
-@pytest.fixture
-def alice_client(client, alice, content):
-    client.force_login(alice)
-    return client
-
-
-def flashcard_page(client, learner_user=None):
+def flashcard_page(client):
     """Move the queue so that the card on screen is a flashcard; return the page."""
     for _ in range(20):
         page = client.get("/study/").content.decode()
@@ -100,7 +94,7 @@ def test_the_interval_on_a_button_is_what_the_grade_then_gives(alice_client):
     assert interval(card.due - fixed) == shown
 
 
-def test_a_plain_grade_writes_one_log_and_redirects(alice_client, alice):
+def test_a_plain_grade_writes_one_log_and_redirects(alice_client):
     page = flashcard_page(alice_client)
     before = ReviewLog.objects.count()
     card = current_card(page)
@@ -443,7 +437,7 @@ def test_a_visitors_progress_joins_their_account_when_they_sign_in(client, alice
     assert CardState.objects.filter(learner=account).studied().count() == 2
 
 
-def test_the_merge_keeps_every_review_once_and_the_latest_state(db, alice, content):
+def test_the_merge_keeps_every_review_once_and_the_latest_state(alice, content):
     question = Question.objects.first()
     other = Question.objects.all()[1]
     account = Learner.objects.create(user=alice)

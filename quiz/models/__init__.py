@@ -1,4 +1,13 @@
-from quiz.models.content import Choice, Fact, Question, Source, Topic, missing_languages
+from quiz.models.content import (
+    Choice,
+    Fact,
+    Question,
+    Source,
+    Topic,
+    Translated,
+    missing_languages,
+    translated_fields,
+)
 from quiz.models.quizzes import QUIZ_LENGTH, QuizAnswer, QuizAttempt
 from quiz.models.study import CardState, Learner, ReviewLog, new_questions_for
 
@@ -14,6 +23,8 @@ __all__ = [
     "ReviewLog",
     "Source",
     "Topic",
+    "Translated",
     "missing_languages",
+    "translated_fields",
     "new_questions_for",
 ]

@@ -7,18 +7,27 @@ adds one column per language (statement_en, statement_es, …).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from modeltranslation.translator import translator
 from modeltranslation.utils import build_localized_fieldname
 
 from quiz import content_rules
 
 
-def missing_languages(obj: models.Model, fields: list[str]) -> list[str]:
+def translated_fields(model: type[models.Model]) -> tuple[str, ...]:
+    """The fields of `model` stored once per language: those registered in
+    quiz/translation.py, the one list that the admin, its filters and
+    `check_content` all read."""
+    return tuple(translator.get_options_for_model(model).fields)
+
+
+def missing_languages(obj: models.Model, fields: Iterable[str]) -> list[str]:
     """Language codes in which any of `fields` is empty on `obj`."""
     return [
         code
@@ -27,14 +36,26 @@ def missing_languages(obj: models.Model, fields: list[str]) -> list[str]:
     ]
 
 
-class Source(models.Model):
+class Translated(models.Model):
+    """Content whose text is stored once per language, in every language."""
+
+    class Meta:
+        abstract = True
+
+    def required_translations(self) -> tuple[str, ...]:
+        """The translated fields that must be filled in every language."""
+        return translated_fields(type(self))
+
+    def missing_languages(self) -> list[str]:
+        return missing_languages(self, self.required_translations())
+
+
+class Source(Translated):
     key = models.SlugField(_("key"), unique=True)
     title = models.CharField(_("title"), max_length=300)
     author = models.CharField(_("author"), max_length=200)
     expert_name = models.CharField(_("expert quoted"), max_length=200, blank=True)
     expert_credentials = models.CharField(_("expert's credentials"), max_length=500, blank=True)
-
-    translated_fields = ["title", "expert_credentials"]
 
     class Meta:
         verbose_name = _("source")
@@ -50,7 +71,7 @@ class TopicQuerySet(models.QuerySet["Topic"]):
         return self.filter(facts__is_published=True).distinct()
 
 
-class Topic(models.Model):
+class Topic(Translated):
     # The topic on when to see a doctor, linked from every page.
     WARNING_SIGNS = "when-to-worry"
 
@@ -59,7 +80,6 @@ class Topic(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.CharField(_("short description"), max_length=500)
 
-    translated_fields = ["name", "description"]
     objects = TopicQuerySet.as_manager()
 
     class Meta:
@@ -82,7 +102,7 @@ class FactQuerySet(models.QuerySet["Fact"]):
         return self.published().filter(is_warning_sign=True)
 
 
-class Fact(models.Model):
+class Fact(Translated):
     key = models.SlugField(_("key"), unique=True, help_text=_("Stable identifier used by the content file."))
     topic = models.ForeignKey(Topic, models.PROTECT, related_name="facts", verbose_name=_("topic"))
     source = models.ForeignKey(Source, models.PROTECT, related_name="facts", verbose_name=_("source"))
@@ -97,7 +117,6 @@ class Fact(models.Model):
     next_review_on = models.DateField(_("next review on"))
     is_published = models.BooleanField(_("published"), default=True)
 
-    translated_fields = ["statement", "explanation"]
     objects = FactQuerySet.as_manager()
 
     class Meta:
@@ -111,9 +130,6 @@ class Fact(models.Model):
     def get_absolute_url(self) -> str:
         return f"{self.topic.get_absolute_url()}#fact-{self.key}"
 
-    def missing_languages(self) -> list[str]:
-        return missing_languages(self, self.translated_fields)
-
     def is_due_for_review(self, today: datetime.date) -> bool:
         return self.next_review_on < today
 
@@ -123,7 +139,7 @@ class QuestionQuerySet(models.QuerySet["Question"]):
         return self.filter(is_published=True, fact__is_published=True)
 
 
-class Question(models.Model):
+class Question(Translated):
     class Kind(models.TextChoices):
         FLASHCARD = "flashcard", _("Flashcard")
         MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
@@ -143,6 +159,9 @@ class Question(models.Model):
         _("explanation"), help_text=_("Why the right answer is right, in the article's terms.")
     )
     is_published = models.BooleanField(_("published"), default=True)
+
+    # Translated fields that only a flashcard needs.
+    FLASHCARD_ONLY = ("answer",)
 
     objects = QuestionQuerySet.as_manager()
     # Set by quiz.study.choices_prefetch: the choices in order, fetched with the question.
@@ -171,17 +190,15 @@ class Question(models.Model):
     def correct_choice(self) -> Choice | None:
         return next((choice for choice in self.ordered_choices if choice.is_correct), None)
 
-    @property
-    def translated_fields(self) -> list[str]:
-        if self.kind == self.Kind.FLASHCARD:
-            return ["prompt", "answer", "explanation"]
-        return ["prompt", "explanation"]
+    def required_translations(self) -> tuple[str, ...]:
+        fields = translated_fields(Question)
+        return fields if self.is_flashcard else tuple(f for f in fields if f not in self.FLASHCARD_ONLY)
 
     def missing_languages(self) -> list[str]:
         """Languages missing in the question or any of its (prefetched) choices."""
-        missing = set(missing_languages(self, self.translated_fields))
+        missing = set(super().missing_languages())
         for choice in self.choices.all():
-            missing.update(missing_languages(choice, Choice.translated_fields))
+            missing.update(choice.missing_languages())
         return [code for code, _name in settings.LANGUAGES if code in missing]
 
     def problems(self) -> list[str]:
@@ -193,13 +210,11 @@ class Question(models.Model):
         )
 
 
-class Choice(models.Model):
+class Choice(Translated):
     question = models.ForeignKey(Question, models.CASCADE, related_name="choices", verbose_name=_("question"))
     text = models.CharField(_("text"), max_length=500)
     is_correct = models.BooleanField(_("correct"), default=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
-
-    translated_fields = ["text"]
 
     class Meta:
         verbose_name = _("choice")

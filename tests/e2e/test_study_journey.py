@@ -7,7 +7,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from quiz import content_file
 from quiz.models import CardState, Question, ReviewLog
 
 CARDS = 5
@@ -15,18 +14,22 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture
-def site(live_server, transactional_db):
-    content_file.load()
+def site(live_server, content):
     return live_server.url
 
 
-@pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    """Console errors (CSP violations included) collected during the test."""
+def collect_console_errors(page: Page) -> list[str]:
+    """Console errors (CSP violations included) of `page`, collected from now on."""
     errors: list[str] = []
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))
     return errors
+
+
+@pytest.fixture
+def console_errors(page: Page) -> list[str]:
+    """Console errors of the test's page."""
+    return collect_console_errors(page)
 
 
 def card_on_screen(page: Page) -> CardState:
@@ -84,9 +87,10 @@ def test_a_visitor_studies_five_cards_by_keyboard_without_a_page_reload(site, pa
     assert console_errors == []
 
 
-def test_the_same_journey_works_without_javascript(site, browser, console_errors):
+def test_the_same_journey_works_without_javascript(site, browser):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
+    console_errors = collect_console_errors(page)
     page.goto(f"{site}/study/")
 
     for number in range(1, CARDS + 1):
@@ -105,6 +109,7 @@ def test_the_same_journey_works_without_javascript(site, browser, console_errors
     page.get_by_role("button", name="Undo last answer").click()
     expect(page.get_by_text(f"Today: {CARDS - 1} of")).to_be_visible()
     assert ReviewLog.objects.count() == CARDS - 1
+    assert console_errors == []
     context.close()
 
 

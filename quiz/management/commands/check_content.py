@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 
 from quiz import content_rules
-from quiz.models import Choice, Fact, Question, Source, Topic, missing_languages
+from quiz.models import Fact, Question, Source, Topic, Translated, missing_languages
 
 
 def find_problems(today: datetime.date) -> tuple[list[str], list[str]]:
@@ -15,26 +15,26 @@ def find_problems(today: datetime.date) -> tuple[list[str], list[str]]:
     errors: list[str] = []
     warnings: list[str] = []
 
-    def check_translations(label: str, obj, fields: list[str]) -> None:
-        for field in fields:
+    def check_translations(label: str, obj: Translated) -> None:
+        for field in obj.required_translations():
             if missing := missing_languages(obj, [field]):
                 errors.append(f"{label}: " + content_rules.missing_translation_problem(field, missing))
 
     for source in Source.objects.all():
-        check_translations(f"source {source.key}", source, Source.translated_fields)
+        check_translations(f"source {source.key}", source)
     for topic in Topic.objects.all():
-        check_translations(f"topic {topic.slug}", topic, Topic.translated_fields)
+        check_translations(f"topic {topic.slug}", topic)
     for fact in Fact.objects.annotate(question_count=Count("questions")):
-        check_translations(f"fact {fact.key}", fact, Fact.translated_fields)
+        check_translations(f"fact {fact.key}", fact)
         if fact.question_count == 0:
             errors.append(f"fact {fact.key}: no question tests this fact.")
         if fact.is_due_for_review(today):
             warnings.append(f"fact {fact.key}: due for review since {fact.next_review_on.isoformat()}.")
     for question in Question.objects.select_related("fact").prefetch_related("choices"):
         label = f"question {question.key}"
-        check_translations(label, question, question.translated_fields)
+        check_translations(label, question)
         for choice in question.choices.all():
-            check_translations(f"{label}, choice {choice.position}", choice, Choice.translated_fields)
+            check_translations(f"{label}, choice {choice.position}", choice)
         errors.extend(f"{label}: {problem}" for problem in question.problems())
     for topic in Topic.objects.annotate(n=Count("facts__questions", filter=Q(facts__questions__is_published=True))):
         if topic.n == 0:
