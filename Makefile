@@ -24,7 +24,7 @@ help:
 	@echo "make run       start the app on http://127.0.0.1:$(PORT) (SQLite, content loaded)"
 	@echo "make test      run the whole test suite"
 	@echo "make serve     production-style: collectstatic + gunicorn (set DJANGO_* and DATABASE_URL)"
-	@echo "make lint      ruff check and format check"
+	@echo "make lint      ruff check, format check and mypy"
 	@echo "make format    ruff format and fix"
 	@echo "make messages  extract and compile UI translations (needs GNU gettext)"
 	@echo "make bench     run the benchmarks in bench/"
@@ -64,6 +64,7 @@ serve: $(VENV)/.runtime
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
 
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff format .

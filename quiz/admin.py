@@ -31,7 +31,8 @@ class AllLanguagesRequiredForm(forms.ModelForm):
         return self.instance.required_translations()
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for field in self.required_translations():
             for code in LANGUAGE_CODES:
                 name = build_localized_fieldname(field, code)
@@ -44,7 +45,8 @@ def completeness(missing: list[str]) -> str:
     if not missing:
         return f"{len(LANGUAGE_CODES)}/{len(LANGUAGE_CODES)}"
     return format_html(
-        '<span class="errornote-inline">{}</span>', gettext("Missing: %(languages)s") % {"languages": ", ".join(missing)}
+        '<span class="errornote-inline">{}</span>',
+        gettext("Missing: %(languages)s") % {"languages": ", ".join(missing)},
     )
 
 
@@ -73,8 +75,8 @@ class MissingTranslationFilter(admin.SimpleListFilter):
             # A flashcard's answer, and the text of a question's choices, count too.
             query = missing_translation_q(f for f in fields if f not in Question.FLASHCARD_ONLY)
             query |= missing_translation_q(Question.FLASHCARD_ONLY) & Q(kind=Question.Kind.FLASHCARD)
-            query |= Exists(
-                Choice.objects.filter(missing_translation_q(translated_fields(Choice)), question=OuterRef("pk"))
+            query |= Q(
+                Exists(Choice.objects.filter(missing_translation_q(translated_fields(Choice)), question=OuterRef("pk")))
             )
         if self.value() == "missing":
             return queryset.filter(query).distinct()
@@ -136,8 +138,7 @@ class QuestionLinkInline(admin.TabularInline):
     because each question has its own inline choices."""
 
     model = Question
-    fields = ["key", "kind", "prompt", "is_published"]
-    readonly_fields = fields
+    fields = readonly_fields = ("key", "kind", "prompt", "is_published")
     show_change_link = True
     extra = 0
     can_delete = False
@@ -185,7 +186,7 @@ class FactAdmin(TabbedTranslationAdmin):
 class QuestionForm(AllLanguagesRequiredForm):
     def required_translations(self) -> tuple[str, ...]:
         # As the question will be: the kind being saved decides whether an answer is needed.
-        return Question(kind=self.cleaned_data.get("kind")).required_translations()
+        return Question(kind=self.cleaned_data.get("kind") or "").required_translations()
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -86,9 +86,10 @@ class Loader:
     def upsert(self, model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> tuple[M, str]:
         """Create the item, or (with `update`) bring it in line with the file.
         Returns it and what happened: "created", "updated" or "unchanged"."""
-        obj = model.objects.filter(**lookup).first()
+        manager = model._default_manager
+        obj = manager.filter(**lookup).first()
         if obj is None:
-            return model.objects.create(**lookup, **values), "created"
+            return manager.create(**lookup, **values), "created"
         changed = [name for name, value in values.items() if getattr(obj, name) != value]
         if not (self.update and changed):
             return obj, "unchanged"

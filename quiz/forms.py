@@ -47,7 +47,8 @@ class GradeForm(CardForm):
         return shown
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         shown = data.get("token")
         if shown is not None and "card" in data and "review" in data:
             # Errors of the whole form: the view shows them as they are.

@@ -7,6 +7,8 @@ is merged into the account.
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -16,7 +18,12 @@ from quiz.models import Learner
 SESSION_KEY = "guest_learner_id"
 
 
+@overload
+def get_learner(request: HttpRequest, *, create: Literal[True] = ...) -> Learner: ...
+@overload
+def get_learner(request: HttpRequest, *, create: bool) -> Learner | None: ...
 def get_learner(request: HttpRequest, *, create: bool = True) -> Learner | None:
+    """The requesting learner; created on the spot unless `create` is False."""
     if request.user.is_authenticated:
         if create:
             return Learner.objects.get_or_create(user=request.user)[0]

@@ -18,8 +18,14 @@ def change_url(model: str, obj) -> str:
     return f"/admin/quiz/{model}/{obj.pk}/change/"
 
 
-def first(model: str):
-    return {"source": Source, "topic": Topic, "fact": Fact, "question": Question}[model].objects.first()
+def first(model: str) -> Source | Topic | Fact | Question | None:
+    models: dict[str, type[Source | Topic | Fact | Question]] = {
+        "source": Source,
+        "topic": Topic,
+        "fact": Fact,
+        "question": Question,
+    }
+    return models[model]._default_manager.first()
 
 
 @pytest.mark.parametrize("person", ["root", "erin"])

@@ -7,7 +7,6 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-
 from django.test import Client
 
 from quiz.models import Choice, Fact, Question, Source, Topic, translated_fields

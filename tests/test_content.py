@@ -47,7 +47,7 @@ def test_the_content_file_has_enough_facts_and_questions():
 
 
 def test_every_fact_has_a_question_and_every_topic_at_least_four():
-    per_topic = Counter()
+    per_topic: Counter[str] = Counter()
     for fact in DATA["facts"]:
         assert fact["questions"], fact["key"]
         per_topic[fact["topic"]] += len(fact["questions"])

@@ -122,10 +122,12 @@ def test_the_committed_mo_file_matches_its_po_file(path):
     catalog = polib.pofile(str(path))
     with open(path.with_suffix(".mo"), "rb") as handle:
         compiled = gettext.GNUTranslations(handle)
+    # Set at run time from the catalog's Plural-Forms header; typeshed does not declare it.
+    plural = compiled.plural  # type: ignore[attr-defined]
     for entry in catalog.translated_entries():
         if entry.msgid_plural:
             for index, text in entry.msgstr_plural.items():
-                n = next(n for n in PLURAL_SAMPLES if compiled.plural(n) == int(index))
+                n = next(n for n in PLURAL_SAMPLES if plural(n) == int(index))
                 got = (
                     compiled.npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, n)
                     if entry.msgctxt

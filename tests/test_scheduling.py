@@ -13,42 +13,58 @@ UTC = datetime.UTC
 T0 = datetime.datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
+def due(card: Snapshot) -> datetime.datetime:
+    """When a reviewed card is next due (a reviewed card always has a due time)."""
+    assert card.due is not None
+    return card.due
+
+
+def last_review(card: Snapshot) -> datetime.datetime:
+    assert card.last_review is not None
+    return card.last_review
+
+
+def stability(card: Snapshot) -> float:
+    assert card.stability is not None
+    return card.stability
+
+
 def test_a_new_card_goes_to_learning_then_review_then_lapses_and_relearns():
     card = Snapshot()
     assert card.state == NEW
     card = scheduling.review(card, 3, T0, 0.9)
     assert card.state == scheduling.LEARNING
-    assert card.due - T0 == datetime.timedelta(minutes=10)
-    card = scheduling.review(card, 3, card.due, 0.9)
+    assert due(card) - T0 == datetime.timedelta(minutes=10)
+    card = scheduling.review(card, 3, due(card), 0.9)
     assert card.state == REVIEW
-    review_due = card.due
-    assert review_due - card.last_review >= datetime.timedelta(days=1)
+    review_due = due(card)
+    assert review_due - last_review(card) >= datetime.timedelta(days=1)
     lapsed = scheduling.review(card, 1, review_due, 0.9)
     assert lapsed.state == RELEARNING
-    assert lapsed.due - review_due == datetime.timedelta(minutes=10)
-    assert lapsed.stability < card.stability
-    relearned = scheduling.review(lapsed, 3, lapsed.due, 0.9)
+    assert due(lapsed) - review_due == datetime.timedelta(minutes=10)
+    assert stability(lapsed) < stability(card)
+    relearned = scheduling.review(lapsed, 3, due(lapsed), 0.9)
     assert relearned.state == REVIEW
 
 
 @pytest.mark.parametrize("rating", [1, 2, 3, 4])
 def test_the_interval_shown_on_a_button_is_what_that_grade_gives(rating):
     card = scheduling.review(scheduling.review(Snapshot(), 3, T0, 0.9), 3, T0 + datetime.timedelta(minutes=10), 0.9)
-    now = card.due + datetime.timedelta(days=2)
+    now = due(card) + datetime.timedelta(days=2)
     shown = scheduling.preview(card, now, 0.9)[rating]
-    assert scheduling.review(card, rating, now, 0.9).due - now == shown
+    assert due(scheduling.review(card, rating, now, 0.9)) - now == shown
 
 
 def test_better_grades_never_give_shorter_intervals():
     card = scheduling.review(scheduling.review(Snapshot(), 3, T0, 0.9), 3, T0 + datetime.timedelta(minutes=10), 0.9)
-    intervals = scheduling.preview(card, card.due, 0.9)
+    intervals = scheduling.preview(card, due(card), 0.9)
     assert intervals[1] < intervals[2] <= intervals[3] < intervals[4]
 
 
 def test_a_lower_desired_retention_gives_longer_intervals():
     card = scheduling.review(scheduling.review(Snapshot(), 3, T0, 0.9), 3, T0 + datetime.timedelta(minutes=10), 0.9)
-    strict = scheduling.preview(card, card.due, 0.95)[3]
-    relaxed = scheduling.preview(card, card.due, 0.75)[3]
+    strict = scheduling.preview(card, due(card), 0.95)[3]
+    relaxed = scheduling.preview(card, due(card), 0.75)[3]
     assert relaxed > strict
 
 

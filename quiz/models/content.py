@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -24,7 +25,7 @@ def translated_fields(model: type[models.Model]) -> tuple[str, ...]:
     """The fields of `model` stored once per language: those registered in
     quiz/translation.py, the one list that the admin, its filters and
     `check_content` all read."""
-    return tuple(translator.get_options_for_model(model).fields)
+    return tuple(translator.get_options_for_model(model).all_fields)
 
 
 def missing_languages(obj: models.Model, fields: Iterable[str]) -> list[str]:
@@ -41,6 +42,11 @@ class Translated(models.Model):
 
     class Meta:
         abstract = True
+
+    if TYPE_CHECKING:
+        # modeltranslation adds a column per language at run time (statement_en, statement_es …).
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
     def required_translations(self) -> tuple[str, ...]:
         """The translated fields that must be filled in every language."""

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django_htmx.http import reswap, retarget
+from django_htmx.middleware import HtmxDetails
 
 from quiz.learners import learner_filter
 
-M = TypeVar("M", bound=Model)
 View = Callable[..., HttpResponse]
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it (for the type checker)."""
+
+    htmx: HtmxDetails
 
 
 class Problem(Exception):
@@ -29,7 +35,7 @@ class Problem(Exception):
 
 
 def problem_response(
-    request: HttpRequest, problem: Problem, *, back: str, back_label: str, live_region: str
+    request: HtmxHttpRequest, problem: Problem, *, back: str, back_label: str, live_region: str
 ) -> HttpResponse:
     """A refused request, explained to the learner.
 
@@ -49,7 +55,7 @@ def handles_problems(*, live_region: str, back: Callable[..., tuple[str, str]]) 
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
                 return view(request, *args, **kwargs)
             except Problem as problem:
@@ -61,7 +67,7 @@ def handles_problems(*, live_region: str, back: Callable[..., tuple[str, str]]) 
     return decorator
 
 
-def owned_or_404(queryset: QuerySet[M], request: HttpRequest, message: str = "", **lookup: Any) -> M:
+def owned_or_404[M: Model](queryset: QuerySet[M], request: HttpRequest, message: str = "", **lookup: Any) -> M:
     """The object matching `lookup` that belongs to the requesting learner.
 
     Another learner's object, or one that does not exist, is a 404: nobody

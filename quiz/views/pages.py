@@ -26,7 +26,7 @@ def learn(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def topic(request: HttpRequest, slug: str) -> HttpResponse:
-    topic = get_object_or_404(
+    topic: Topic = get_object_or_404(
         Topic.objects.prefetch_related(
             Prefetch("facts", Fact.objects.published().select_related("source"), to_attr="published_facts")
         ),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,18 +20,18 @@ from quiz.forms import QuizAnswerForm
 from quiz.learners import get_learner
 from quiz.models import Question, QuizAttempt, Topic
 from quiz.study import choices_prefetch
-from quiz.views.common import Problem, handles_problems, owned_or_404
+from quiz.views.common import HtmxHttpRequest, Problem, handles_problems, owned_or_404
 
 
-def back_to_quizzes(request: HttpRequest, *args: object, **kwargs: object) -> tuple[str, str]:
+def back_to_quizzes(request: HtmxHttpRequest, *args: object, **kwargs: object) -> tuple[str, str]:
     return reverse("quiz:quiz"), gettext("Back to the quiz")
 
 
-def back_to_attempt(request: HttpRequest, pk: int) -> tuple[str, str]:
+def back_to_attempt(request: HtmxHttpRequest, pk: int) -> tuple[str, str]:
     return reverse("quiz:quiz-attempt", args=[pk]), gettext("Back to the quiz")
 
 
-def attempt_for_learner(request: HttpRequest, pk: int) -> QuizAttempt:
+def attempt_for_learner(request: HtmxHttpRequest, pk: int) -> QuizAttempt:
     """The requesting learner's attempt, or 404."""
     return owned_or_404(
         QuizAttempt.objects.select_related("topic", "learner"),
@@ -42,11 +42,10 @@ def attempt_for_learner(request: HttpRequest, pk: int) -> QuizAttempt:
 
 
 @require_http_methods(["GET", "POST"])
-def quiz_start(request: HttpRequest, topic: str | None = None) -> HttpResponse:
+def quiz_start(request: HtmxHttpRequest, topic: str | None = None) -> HttpResponse:
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
     if request.method == "POST":
-        learner = get_learner(request)
-        attempt = QuizAttempt.start(learner, topic_obj, timezone.now(), seed=secrets.randbits(32))
+        attempt = QuizAttempt.start(get_learner(request), topic_obj, timezone.now(), seed=secrets.randbits(32))
         return HttpResponseRedirect(reverse("quiz:quiz-attempt", args=[attempt.pk]))
     learner = get_learner(request, create=False)
     recent: list[tuple[QuizAttempt, int, int]] = []  # attempt, right, out of
@@ -75,33 +74,29 @@ def attempt_context(attempt: QuizAttempt, *, feedback_for: int | None = None, an
     }
     # Questions unpublished since the attempt began are neither asked nor counted.
     order = attempt.counted(questions)
-    context = {
+    # The question to show: the one just answered (with its feedback), else the next one, else none (the score).
+    if feedback_for is not None and feedback_for in answers and feedback_for in questions:
+        shown: int | None = feedback_for
+    else:
+        shown = next((pk for pk in order if pk not in answers), None)
+    return {
         "attempt": attempt,
         "answered": len([pk for pk in order if pk in answers]),
         "total": len(order),
         "right": sum(1 for pk in order if pk in answers and answers[pk].is_correct),
         "announce": announce,
-        "question": None,
-        "answer": None,
-        "missed": [],
+        "question": questions[shown] if shown is not None else None,
+        "answer": answers[shown] if shown is not None and shown == feedback_for else None,
+        "number": order.index(shown) + 1 if shown is not None else None,
+        "missed": []
+        if shown is not None
+        else [questions[pk] for pk in order if pk in answers and not answers[pk].is_correct],
     }
-    if feedback_for in answers and feedback_for in questions:
-        context["question"] = questions[feedback_for]
-        context["answer"] = answers[feedback_for]
-    else:
-        pending = next((pk for pk in order if pk not in answers), None)
-        if pending is not None:
-            context["question"] = questions[pending]
-    if context["question"] is not None:
-        context["number"] = order.index(context["question"].pk) + 1
-    else:
-        context["missed"] = [questions[pk] for pk in order if pk in answers and not answers[pk].is_correct]
-    return context
 
 
 @require_GET
 @handles_problems(live_region="#quiz-status", back=back_to_quizzes)
-def quiz_attempt(request: HttpRequest, pk: int) -> HttpResponse:
+def quiz_attempt(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     attempt = attempt_for_learner(request, pk)
     try:
         feedback_for = int(request.GET.get("answered", ""))
@@ -114,7 +109,7 @@ def quiz_attempt(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @handles_problems(live_region="#quiz-status", back=back_to_attempt)
-def quiz_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def quiz_answer(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     attempt = attempt_for_learner(request, pk)
     form = QuizAnswerForm(request.POST)
     if not form.is_valid():

@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.core.validators import slug_re
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +26,7 @@ from quiz.learners import get_learner
 from quiz.models import CardState, ReviewLog, Topic
 from quiz.study import Phase, Queue, Shown, build_queue, cards_with_choices
 from quiz.templatetags.study import interval
-from quiz.views.common import Problem, handles_problems, owned_or_404
+from quiz.views.common import HtmxHttpRequest, Problem, handles_problems, owned_or_404
 
 Rating = ReviewLog.Rating
 
@@ -36,7 +36,7 @@ def study_url(topic: str | None) -> str:
     return reverse("quiz:study-topic", args=[topic]) if topic else reverse("quiz:study")
 
 
-def back_to_studying(request: HttpRequest, *args: object, **kwargs: object) -> tuple[str, str]:
+def back_to_studying(request: HtmxHttpRequest, *args: object, **kwargs: object) -> tuple[str, str]:
     topic = request.POST.get("topic", "")
     return study_url(topic if slug_re.fullmatch(topic) else None), gettext("Back to studying")
 
@@ -44,11 +44,11 @@ def back_to_studying(request: HttpRequest, *args: object, **kwargs: object) -> t
 handles_problems_here = handles_problems(live_region="#study-status", back=back_to_studying)
 
 
-def valid_form[FormT: forms.Form](form_class: type[FormT], request: HttpRequest) -> FormT:
+def valid_form[FormT: forms.Form](form_class: type[FormT], request: HtmxHttpRequest) -> FormT:
     form = form_class(request.POST)
     if not form.is_valid():
-        if form.non_field_errors():
-            raise Problem(400, form.non_field_errors()[0])
+        if errors := form.non_field_errors():
+            raise Problem(400, str(errors[0]))
         fields = ", ".join(sorted(form.errors))
         raise Problem(
             400, gettext("This answer could not be read (%(fields)s). Nothing was saved.") % {"fields": fields}
@@ -56,7 +56,7 @@ def valid_form[FormT: forms.Form](form_class: type[FormT], request: HttpRequest)
     return form
 
 
-def card_for_learner(request: HttpRequest, card_id: int, *, lock: bool = False) -> CardState:
+def card_for_learner(request: HtmxHttpRequest, card_id: int, *, lock: bool = False) -> CardState:
     """The requesting learner's card, or 404: another learner's card does not exist for them."""
     cards = cards_with_choices(CardState.objects.select_related("learner"))
     if lock:
@@ -98,7 +98,7 @@ def card_context(queue: Queue, *, topic_slug: str | None, shown: Shown | None = 
 
 
 def card_region(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     topic_slug: str | None,
     queue: Callable[[], Queue],
     *,
@@ -116,7 +116,7 @@ def card_region(
 
 
 @require_GET
-def study(request: HttpRequest, topic: str | None = None) -> HttpResponse:
+def study(request: HtmxHttpRequest, topic: str | None = None) -> HttpResponse:
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
     queue = build_queue(get_learner(request), timezone.now(), topic)
     shown = shown_from_query(request, queue)
@@ -124,7 +124,7 @@ def study(request: HttpRequest, topic: str | None = None) -> HttpResponse:
     return render(request, "quiz/study.html#swap" if request.htmx else "quiz/study.html", context)
 
 
-def shown_from_query(request: HttpRequest, queue: Queue) -> Shown | None:
+def shown_from_query(request: HtmxHttpRequest, queue: Queue) -> Shown | None:
     """After a plain (no-JavaScript) reveal or pick, the redirect carries what
     to show; it is ignored once the card has moved on."""
     shown = Shown.load(request.GET.get("show", ""))
@@ -145,7 +145,7 @@ def shown_from_query(request: HttpRequest, queue: Queue) -> Shown | None:
 
 @require_POST
 @handles_problems_here
-def reveal(request: HttpRequest) -> HttpResponse:
+def reveal(request: HtmxHttpRequest) -> HttpResponse:
     """Show a flashcard's answer (no write: grading comes next)."""
     form = valid_form(CardForm, request)
     now = timezone.now()
@@ -164,7 +164,7 @@ def reveal(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @handles_problems_here
-def answer(request: HttpRequest) -> HttpResponse:
+def answer(request: HtmxHttpRequest) -> HttpResponse:
     """Pick a choice: a wrong pick is graded Again now; a right one offers Hard, Good, Easy."""
     form = valid_form(AnswerForm, request)
     data = form.cleaned_data
@@ -196,7 +196,9 @@ def answer(request: HttpRequest) -> HttpResponse:
     )
 
 
-def record(request: HttpRequest, form: CardForm, *, rating: Rating, now: datetime.datetime) -> tuple[CardState, bool]:
+def record(
+    request: HtmxHttpRequest, form: CardForm, *, rating: Rating, now: datetime.datetime
+) -> tuple[CardState, bool]:
     """Grade the card in one transaction, exactly once per review id.
 
     Returns the card and whether this request saved the answer (False when it
@@ -229,13 +231,14 @@ def record(request: HttpRequest, form: CardForm, *, rating: Rating, now: datetim
 
 @require_POST
 @handles_problems_here
-def grade(request: HttpRequest) -> HttpResponse:
+def grade(request: HtmxHttpRequest) -> HttpResponse:
     form = valid_form(GradeForm, request)
     rating = Rating(form.cleaned_data["rating"])
     topic = form.cleaned_data["topic"]
     now = timezone.now()
     card, saved = record(request, form, rating=rating, now=now)
     if saved:
+        assert card.due is not None  # a graded card is always due again
         announce = gettext("Graded %(grade)s. This card comes back in %(interval)s.") % {
             "grade": rating.label,
             "interval": interval(card.due - now),
@@ -247,7 +250,7 @@ def grade(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @handles_problems_here
-def undo(request: HttpRequest) -> HttpResponse:
+def undo(request: HtmxHttpRequest) -> HttpResponse:
     """Take back the learner's own most recent answer: the card's state is put back exactly."""
     topic = valid_form(TopicForm, request).cleaned_data["topic"]
     learner = get_learner(request, create=False)
@@ -263,7 +266,7 @@ def undo(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @handles_problems_here
-def more_new(request: HttpRequest) -> HttpResponse:
+def more_new(request: HtmxHttpRequest) -> HttpResponse:
     """Allow another batch of new cards today."""
     topic = valid_form(TopicForm, request).cleaned_data["topic"]
     learner = get_learner(request)
@@ -276,7 +279,7 @@ def more_new(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def study_settings(request: HttpRequest) -> HttpResponse:
+def study_settings(request: HtmxHttpRequest) -> HttpResponse:
     learner = get_learner(request)
     form = SettingsForm(request.POST or None, instance=learner)
     if request.method == "POST" and form.is_valid():
@@ -284,4 +287,3 @@ def study_settings(request: HttpRequest) -> HttpResponse:
         messages.success(request, gettext("Your study settings were saved."))
         return HttpResponseRedirect(reverse("quiz:study-settings"))
     return render(request, "quiz/settings.html", {"form": form}, status=400 if form.errors else 200)
-

@@ -34,7 +34,7 @@ def console_errors(page: Page) -> list[str]:
 
 def card_on_screen(page: Page) -> CardState:
     card_id = page.locator('#card input[name="card"]').first.get_attribute("value")
-    return CardState.objects.select_related("question").get(pk=int(card_id))
+    return CardState.objects.select_related("question").get(pk=int(card_id or 0))
 
 
 def right_choice_number(card: CardState) -> int:
@@ -137,7 +137,7 @@ def test_a_quiz_by_keyboard(site, page: Page, console_errors):
     status = page.locator("#quiz-status")
     for _ in range(3):
         question_id = page.locator('#quiz-question input[name="question"]').get_attribute("value")
-        question = Question.objects.get(pk=int(question_id))
+        question = Question.objects.get(pk=int(question_id or 0))
         choices = list(question.choices.order_by("position", "id"))
         number = next(i for i, choice in enumerate(choices, start=1) if choice.is_correct)
         press_and_settle(page, str(number))

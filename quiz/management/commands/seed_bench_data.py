@@ -51,6 +51,7 @@ class Command(BaseCommand):
                             state_after=snapshot.to_json(),
                         )
                     )
+                    assert snapshot.due is not None  # a reviewed card always has one
                     when = min(snapshot.due, now - datetime.timedelta(minutes=1))
                 card = CardState(learner=learner, question=question, version=reviews_per_card)
                 card.apply(snapshot)
