@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from quiz.models import QUIZ_LENGTH, Question, QuizAnswer, QuizAttempt
 from tests.study_helpers import HTMX
@@ -107,6 +109,66 @@ def test_another_learners_quiz_is_404(client, alice, bob, content):
     )
     assert response.status_code == 404
     assert not QuizAnswer.objects.exists()
+
+
+def test_under_htmx_a_missing_quiz_is_said_in_the_live_region_not_swapped_in(client, alice, bob, content):
+    client.force_login(alice)
+    attempt = start(client)
+    question = Question.objects.get(pk=attempt.question_ids[0])
+    client.force_login(bob)
+    data = {"question": question.pk, "choice": question.choices.first().pk}
+    response = client.post(f"/quiz/attempt/{attempt.pk}/answer/", data, headers=HTMX)
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#quiz-status"
+    assert response.headers["HX-Reswap"] == "innerHTML"
+    assert response.content.decode() == "This quiz was not found. Nothing was saved."
+    response = client.get(f"/quiz/attempt/{attempt.pk}/", headers=HTMX)
+    assert response.status_code == 404
+    assert "<html" not in response.content.decode()
+    assert not QuizAnswer.objects.exists()
+
+
+def test_a_visitor_without_a_session_finds_no_quiz(client, alice, content):
+    client.force_login(alice)
+    attempt = start(client)
+    client.logout()
+    assert client.get(f"/quiz/attempt/{attempt.pk}/").status_code == 404
+
+
+def answer_all(client, attempt: QuizAttempt) -> None:
+    """Answer every question of the attempt rightly, without reading the attempt page."""
+    for pk in attempt.question_ids:
+        question = Question.objects.get(pk=pk)
+        if question.is_published:
+            right = question.choices.get(is_correct=True)
+            client.post(f"/quiz/attempt/{attempt.pk}/answer/", {"question": pk, "choice": right.pk})
+
+
+def test_the_last_answer_ends_the_quiz_and_reading_it_writes_nothing(alice_client):
+    attempt = start(alice_client)
+    answer_all(alice_client, attempt)
+    attempt.refresh_from_db()
+    assert attempt.finished_at is not None
+    finished_at = attempt.finished_at
+    with CaptureQueriesContext(connection) as queries:
+        alice_client.get(f"/quiz/attempt/{attempt.pk}/")
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert [sql for sql in writes if "quiz_" in sql] == []
+    attempt.refresh_from_db()
+    assert attempt.finished_at == finished_at
+
+
+def test_an_unpublished_question_counts_nowhere(alice_client):
+    attempt = start(alice_client)
+    dropped = Question.objects.get(pk=attempt.question_ids[-1])
+    Question.objects.filter(pk=dropped.pk).update(is_published=False)
+    answer_all(alice_client, attempt)
+    attempt.refresh_from_db()
+    assert attempt.finished_at is not None  # the last published question ended it
+    total = QUIZ_LENGTH - 1
+    summary = alice_client.get(f"/quiz/attempt/{attempt.pk}/").content.decode()
+    assert f"You answered {total} of {total} questions correctly." in summary
+    assert f"{total} of {total} right" in alice_client.get("/quiz/").content.decode()
 
 
 @pytest.mark.parametrize(

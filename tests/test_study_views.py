@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import uuid
 from unittest import mock
 
 import pytest
@@ -14,6 +15,8 @@ from django.utils import timezone
 
 from quiz import scheduling
 from quiz.models import CardState, Learner, Question, ReviewLog
+from quiz.models.study import MAX_EXTRA_NEW
+from quiz.study import Phase, Shown
 from quiz.templatetags.study import interval
 from tests.study_helpers import HTMX, answer_current_card, current_card, hidden_fields
 
@@ -305,6 +308,60 @@ def test_undo_with_nothing_to_undo_is_409(alice_client):
     assert alice_client.post("/study/undo/").status_code == 409
 
 
+@pytest.mark.parametrize("path", ["/study/undo/", "/study/more/", "/study/grade/"])
+def test_a_topic_that_is_not_a_slug_is_refused_and_changes_nothing(alice_client, alice, path):
+    answer_current_card(alice_client)
+    learner = Learner.objects.get(user=alice)
+    logs, extra = ReviewLog.objects.count(), learner.extra_new
+    page = alice_client.get("/study/").content.decode()
+    response = alice_client.post(path, {**hidden_fields(page), "rating": 3, "topic": "../<x>"})
+    assert response.status_code == 400
+    assert "Back to studying" in response.content.decode()
+    learner.refresh_from_db()
+    assert (ReviewLog.objects.count(), learner.extra_new) == (logs, extra)
+
+
+def test_asking_for_more_new_cards_again_and_again_stays_in_range(alice_client, alice):
+    Learner.objects.filter(user=alice).update(new_per_day=200)
+    for _ in range(200):
+        assert alice_client.post("/study/more/", {"topic": ""}).status_code == 302
+    learner = Learner.objects.get(user=alice)
+    assert learner.extra_new == MAX_EXTRA_NEW
+    assert alice_client.get("/study/").status_code == 200
+
+
+def test_a_signed_card_survives_the_round_trip_and_a_forged_one_does_not(alice_client):
+    card = current_card(alice_client.get("/study/").content.decode())
+    shown = Shown(Phase.PICKED_RIGHT, card.pk, card.version, str(uuid.uuid4()), 1_700_000_000_000, choice=7)
+    assert Shown.load(shown.sign()) == shown
+    token = shown.sign()
+    assert Shown.load(token[:-2] + ("AA" if not token.endswith("AA") else "BB")) is None
+    assert Shown.load("") is None
+
+
+def test_a_wrong_pick_shown_without_javascript_disappears_once_the_card_moves_on(alice_client):
+    page = alice_client.get("/study/").content.decode()
+    card = current_card(page)
+    wrong = card.question.choices.filter(is_correct=False).first()
+    location = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": wrong.pk}).headers["Location"]
+    assert "Not quite." in alice_client.get(location).content.decode()
+    alice_client.post("/study/undo/")
+    assert "Not quite." not in alice_client.get(location).content.decode()
+
+
+def test_a_token_from_a_right_pick_grades_only_its_own_review(alice_client):
+    page = alice_client.get("/study/").content.decode()
+    card = current_card(page)
+    right = card.question.choices.get(is_correct=True)
+    html = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": right.pk}, headers=HTMX).content
+    token = re.search(r'name="token" value="([^"]+)"', html.decode()).group(1)
+    other_review = {**hidden_fields(page), "review": str(uuid.uuid4()), "token": token, "rating": 4}
+    response = alice_client.post("/study/grade/", other_review)
+    assert response.status_code == 400
+    assert "This grade does not match the answer you picked." in response.content.decode()
+    assert not ReviewLog.objects.exists()
+
+
 def test_daily_new_card_limit_then_done_then_more(alice_client, alice):
     Learner.objects.filter(user=alice).update(new_per_day=2)
     alice_client.get("/study/")
@@ -442,7 +499,6 @@ def test_the_merge_keeps_every_review_once_and_the_latest_state(alice, content):
     account = Learner.objects.create(user=alice)
     guest = Learner.objects.create()
     t0 = datetime.datetime(2026, 3, 1, 9, tzinfo=datetime.UTC)
-    import uuid
 
     old = CardState.objects.create(learner=account, question=question)
     old.record_review(rating=3, review_id=uuid.uuid4(), now=t0, duration_ms=1, language="en")
@@ -465,7 +521,6 @@ def test_the_merge_keeps_every_review_once_and_the_latest_state(alice, content):
 
 def seed_history(learner: Learner, count: int) -> None:
     """Give a learner many studied cards and log rows."""
-    import uuid
 
     now = timezone.now()
     for question in Question.objects.all()[:count]:

@@ -21,7 +21,7 @@ def progress(request: HttpRequest) -> HttpResponse:
     if learner is None:
         return render(request, "quiz/progress.html", {"learner": None})
     now = timezone.now()
-    today = scheduling.day_start(now, learner.time_zone)
+    day_start = scheduling.day_start(now, learner.time_zone)
     published = Question.objects.published()
 
     # order_by() drops Question's default ordering, which would split the groups.
@@ -49,14 +49,14 @@ def progress(request: HttpRequest) -> HttpResponse:
         if total_per_topic.get(topic.pk)
     ]
     reviews = ReviewLog.objects.filter(learner=learner).aggregate(
-        today=Count("id", filter=Q(reviewed_at__gte=today)),
-        week=Count("id", filter=Q(reviewed_at__gte=today - datetime.timedelta(days=6))),
+        today=Count("id", filter=Q(reviewed_at__gte=day_start)),
+        week=Count("id", filter=Q(reviewed_at__gte=day_start - datetime.timedelta(days=6))),
         # How often a card that had been learned was remembered, over 30 days.
         recalls=Count(
             "id",
             filter=Q(reviewed_at__gte=now - datetime.timedelta(days=30))
             & ~Q(state_before__state=scheduling.NEW)
-            & Q(rating__gt=1),
+            & Q(rating__gt=ReviewLog.Rating.AGAIN),
         ),
         recall_tries=Count(
             "id", filter=Q(reviewed_at__gte=now - datetime.timedelta(days=30)) & ~Q(state_before__state=scheduling.NEW)
