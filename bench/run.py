@@ -36,7 +36,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 from quiz.models import Question, ReviewLog  # noqa: E402
-from tests.study_helpers import HTMX, current_card, hidden_fields  # noqa: E402
+from tests.study_helpers import HTMX, hidden_fields, question_on_screen  # noqa: E402
 
 # Each round studies one new card; the content has about 80.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "60"))
@@ -85,12 +85,12 @@ def main() -> None:
     for _ in range(ROUNDS):
         page = timed("study GET (htmx)", lambda: client.get("/study/", headers=HTMX)).content.decode()
         fields = hidden_fields(page)
-        card = current_card(page)
-        if card.question.kind == Question.Kind.FLASHCARD:
+        question = question_on_screen(page)
+        if question.kind == Question.Kind.FLASHCARD:
             timed("reveal / pick", lambda fields=fields: client.post("/study/reveal/", fields, headers=HTMX))
             data = {**fields, "rating": "3"}
         else:
-            right = card.question.choices.get(is_correct=True)
+            right = question.choices.get(is_correct=True)
             picked = timed(
                 "reveal / pick",
                 lambda fields=fields, right=right: client.post(

@@ -18,7 +18,7 @@ class TopicForm(forms.Form):
 class CardForm(TopicForm):
     """The hidden fields every study action posts: which card, as the learner saw it."""
 
-    card = forms.IntegerField(min_value=1)
+    question = forms.IntegerField(min_value=1)
     version = forms.IntegerField(min_value=0)
     review = forms.UUIDField()
     shown_at = forms.IntegerField(min_value=0, required=False)
@@ -29,7 +29,7 @@ class CardForm(TopicForm):
         """The card as the learner saw it, moved on to `phase` (shown `now` if the form does not say when)."""
         data = self.cleaned_data
         shown_at = data["shown_at"] or (now_ms(now) if now else 0)
-        return Shown(phase, data["card"], data["version"], str(data["review"]), shown_at, choice)
+        return Shown(phase, data["question"], data["version"], str(data["review"]), shown_at, choice)
 
 
 class GradeForm(CardForm):
@@ -50,9 +50,9 @@ class GradeForm(CardForm):
         super().clean()
         data = self.cleaned_data
         shown = data.get("token")
-        if shown is not None and "card" in data and "review" in data:
+        if shown is not None and "question" in data and "review" in data:
             # Errors of the whole form: the view shows them as they are.
-            if shown.phase != Phase.PICKED_RIGHT or shown.card != data["card"]:
+            if shown.phase != Phase.PICKED_RIGHT or shown.question != data["question"]:
                 raise forms.ValidationError(_("Pick the right answer before grading. Nothing was saved."))
             if shown.review != str(data["review"]):
                 raise forms.ValidationError(_("This grade does not match the answer you picked. Nothing was saved."))

@@ -31,7 +31,23 @@ def get_learner(request: HttpRequest, *, create: bool = True) -> Learner | None:
     learner_id = request.session.get(SESSION_KEY)
     learner = Learner.objects.filter(pk=learner_id, user__isnull=True).first() if learner_id else None
     if learner is None and create:
-        learner = Learner.objects.create()
+        learner = save_learner(request, Learner())
+    return learner
+
+
+def current_learner(request: HttpRequest) -> Learner:
+    """The requesting learner, or, until they first save something, an unsaved
+    one with the default settings: looking at a page creates no row."""
+    learner = get_learner(request, create=False)
+    if learner is not None:
+        return learner
+    return Learner(user=request.user) if request.user.is_authenticated else Learner()
+
+
+def save_learner(request: HttpRequest, learner: Learner) -> Learner:
+    """Save the requesting learner; a visitor's first save puts them in their session."""
+    learner.save()
+    if learner.user_id is None:
         request.session[SESSION_KEY] = learner.pk
     return learner
 

@@ -12,7 +12,6 @@ import uuid
 from dataclasses import asdict, dataclass, field
 
 from django.core import signing
-from django.db import IntegrityError
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
 
 from quiz import scheduling
@@ -42,13 +41,14 @@ def now_ms(now: datetime.datetime) -> int:
 
 @dataclass(frozen=True)
 class Shown:
-    """One card as the learner sees it: in which phase, at which version, for
+    """One card as the learner sees it: which question (a learner has one card
+    per question, saved at their first answer), in which phase, at which version, for
     which review (the id that makes its answer count once), since when, and
     the choice picked. Signed into forms and redirects, so the server can
     trust it back without storing it."""
 
     phase: Phase
-    card: int
+    question: int
     version: int
     review: str
     shown_at: int
@@ -56,7 +56,7 @@ class Shown:
 
     @classmethod
     def front(cls, card: CardState, now: datetime.datetime) -> Shown:
-        return cls(Phase.FRONT, card.pk, card.version, str(uuid.uuid4()), now_ms(now))
+        return cls(Phase.FRONT, card.question_id, card.version, str(uuid.uuid4()), now_ms(now))
 
     def sign(self) -> str:
         return signing.dumps(asdict(self), salt=TOKEN_SALT, compress=True)
@@ -72,7 +72,7 @@ class Shown:
 
     def matches(self, card: CardState) -> bool:
         """Whether `card` is still as it was when this was shown."""
-        return card.pk == self.card and card.version == self.version
+        return card.question_id == self.question and card.version == self.version
 
     def duration_ms(self, now: datetime.datetime) -> int:
         """How long the learner looked at the card, capped at an hour (a tab left open)."""
@@ -155,7 +155,7 @@ def build_queue(learner: Learner, now: datetime.datetime, topic_slug: str | None
 
     new_questions: list[Question] = []
     if new_left:
-        existing = CardState.objects.filter(learner=learner, question=OuterRef("pk"))
+        existing = CardState.objects.filter(learner_id=learner.pk, question=OuterRef("pk"))
         new_questions = list(
             new_questions_for(learner, topic_slug)
             .select_related("fact__source", "fact__topic")
@@ -183,21 +183,14 @@ def build_queue(learner: Learner, now: datetime.datetime, topic_slug: str | None
 
 
 def new_card(learner: Learner, question: Question) -> CardState:
-    """The learner's state row for a question they have not studied, created on first sight."""
-    if question.state_id is not None:
-        return CardState(pk=question.state_id, learner=learner, question=question, version=question.state_version)
-    try:
-        # Plain autocommit insert: the view runs outside any transaction, so a
-        # concurrent insert by another tab just fails here and we read its row.
-        return CardState.objects.create(learner=learner, question=question)
-    except IntegrityError:
-        card = CardState.objects.get(learner=learner, question=question)
-        card.question = question
-        return card
+    """The learner's card for a question they have not studied: its row if one
+    is left (an undone first answer), else an unsaved one. Looking saves
+    nothing; the first answer does (quiz.views.study.record)."""
+    return CardState(pk=question.state_id, learner=learner, question=question, version=question.state_version or 0)
 
 
 def next_due(learner: Learner, topic_slug: str | None) -> datetime.datetime | None:
-    cards = CardState.objects.filter(learner=learner).studied()
+    cards = CardState.objects.filter(learner_id=learner.pk).studied()
     if topic_slug:
         cards = cards.filter(question__fact__topic__slug=topic_slug)
     return cards.order_by("due").values_list("due", flat=True).first()

@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group, User
 from django.test import override_settings
 
 from quiz import content_file
-from quiz.models import Choice, Fact, Question, Source, Topic
+from quiz.models import Choice, Fact, Learner, Question, Source, Topic
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -78,6 +78,12 @@ def alice_client(client, alice, content):
     """A client signed in as alice, with the content loaded."""
     client.force_login(alice)
     return client
+
+
+@pytest.fixture
+def alice_learner(alice) -> Learner:
+    """alice's learner row, as her first saved answer or setting would create it."""
+    return Learner.objects.create(user=alice)
 
 
 @pytest.fixture

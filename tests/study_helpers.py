@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from quiz.models import CardState, Question
+from django.test import Client
+
+from quiz.learners import SESSION_KEY
+from quiz.models import CardState, Learner, Question
 
 HTMX = {"HX-Request": "true"}
 
@@ -40,8 +43,32 @@ def hidden_fields(html: str) -> dict[str, str]:
     return parser.fields
 
 
-def current_card(html: str) -> CardState:
-    return CardState.objects.select_related("question").get(pk=int(hidden_fields(html)["card"]))
+def question_on_screen(html: str) -> Question:
+    return Question.objects.get(pk=int(hidden_fields(html)["question"]))
+
+
+def learner_of(client: Client) -> Learner:
+    """The learner `client` studies as, saved now if it has saved nothing yet
+    (as its first answer would)."""
+    session = client.session
+    if user_id := session.get("_auth_user_id"):
+        return Learner.objects.get_or_create(user_id=user_id)[0]
+    learner_id = session.get(SESSION_KEY)
+    learner = Learner.objects.filter(pk=learner_id).first() if learner_id else None
+    if learner is None:
+        learner = Learner.objects.create()
+        session[SESSION_KEY] = learner.pk
+        session.save()
+    return learner
+
+
+def current_card(client: Client, html: str) -> CardState:
+    """The card on screen, as a saved row (saved now if the learner has never
+    answered it: its first answer would save it at version 0 too)."""
+    card, _ = CardState.objects.select_related("question").get_or_create(
+        learner=learner_of(client), question=question_on_screen(html)
+    )
+    return card
 
 
 def choice_ids(html: str) -> list[int]:
@@ -53,13 +80,13 @@ def answer_current_card(client, *, rating: int = 3, htmx: bool = False, prefix: 
     headers = HTMX if htmx else {}
     page = client.get(f"{prefix}/study/").content.decode()
     fields = hidden_fields(page)
-    card = CardState.objects.select_related("question").get(pk=int(fields["card"]))
-    if card.question.kind == Question.Kind.FLASHCARD:
+    question = question_on_screen(page)
+    if question.kind == Question.Kind.FLASHCARD:
         client.post("/study/reveal/", fields)
         return client.post("/study/grade/", {**fields, "rating": rating}, headers=headers)
-    right = card.question.choices.get(is_correct=True)
+    right = question.choices.get(is_correct=True)
     if rating == 1:
-        wrong = card.question.choices.filter(is_correct=False).first()
+        wrong = question.choices.filter(is_correct=False).first()
         return client.post("/study/answer/", {**fields, "choice": wrong.pk}, headers=headers)
     picked = client.post("/study/answer/", {**fields, "choice": right.pk}, headers=HTMX).content.decode()
     token = re.search(r'name="token" value="([^"]+)"', picked).group(1)

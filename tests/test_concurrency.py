@@ -56,7 +56,7 @@ def flashcard_on_screen(transactional_db, django_user_model):
     client = Client()
     client.force_login(user)
     page = client.get("/study/").content.decode()
-    return client, hidden_fields(page), current_card(page)
+    return client, hidden_fields(page), current_card(client, page)
 
 
 def test_eight_identical_grades_at_once_write_one_log_row_and_one_state_change(flashcard_on_screen):

@@ -8,6 +8,8 @@ import uuid
 from unittest import mock
 
 import pytest
+from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -25,7 +27,7 @@ def flashcard_page(client):
     """Move the queue so that the card on screen is a flashcard; return the page."""
     for _ in range(20):
         page = client.get("/study/").content.decode()
-        if current_card(page).question.kind == Question.Kind.FLASHCARD:
+        if current_card(client, page).question.kind == Question.Kind.FLASHCARD:
             return page
         answer_current_card(client, rating=3)
     raise AssertionError("no flashcard reached")
@@ -54,7 +56,7 @@ def test_an_htmx_get_returns_only_the_fragments(alice_client):
 
 
 def test_when_to_worry_questions_come_first(alice_client):
-    card = current_card(alice_client.get("/study/").content.decode())
+    card = current_card(alice_client, alice_client.get("/study/").content.decode())
     assert card.question.fact.is_warning_sign
 
 
@@ -65,7 +67,7 @@ def test_a_plain_reveal_redirects_to_the_answer_with_grade_intervals(alice_clien
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/study/?show=")
     revealed = alice_client.get(response.headers["Location"]).content.decode()
-    card = current_card(page)
+    card = current_card(alice_client, page)
     assert card.question.answer_en in revealed
     for name in ("Again", "Hard", "Good", "Easy"):
         assert f'<span class="grade-name">{name}</span>' in revealed
@@ -79,7 +81,7 @@ def test_an_htmx_reveal_swaps_the_card_with_the_answer(alice_client):
     fields = hidden_fields(page)
     html = alice_client.post("/study/reveal/", fields, headers=HTMX).content.decode()
     assert html.lstrip().startswith('<section id="card"')
-    assert current_card(page).question.answer_en in html
+    assert current_card(alice_client, page).question.answer_en in html
     assert 'data-key="3"' in html
 
 
@@ -91,7 +93,7 @@ def test_the_interval_on_a_button_is_what_the_grade_then_gives(alice_client):
         revealed = alice_client.post("/study/reveal/", fields, headers=HTMX).content.decode()
         shown = re.findall(r'<span class="interval">([^<]+)</span>', revealed)[3]  # Easy
         alice_client.post("/study/grade/", {**fields, "rating": 4})
-    card = current_card(page)
+    card = current_card(alice_client, page)
     card.refresh_from_db()
     assert card.due is not None
     assert interval(card.due - fixed) == shown
@@ -100,7 +102,7 @@ def test_the_interval_on_a_button_is_what_the_grade_then_gives(alice_client):
 def test_a_plain_grade_writes_one_log_and_redirects(alice_client):
     page = flashcard_page(alice_client)
     before = ReviewLog.objects.count()
-    card = current_card(page)
+    card = current_card(alice_client, page)
     response = alice_client.post("/study/grade/", {**hidden_fields(page), "rating": 3})
     assert response.status_code == 302
     assert response.headers["Location"] == "/study/"
@@ -114,10 +116,10 @@ def test_a_plain_grade_writes_one_log_and_redirects(alice_client):
 
 def test_an_htmx_grade_returns_the_next_card_and_announces_the_outcome(alice_client):
     page = flashcard_page(alice_client)
-    first = current_card(page)
+    first = current_card(alice_client, page)
     html = alice_client.post("/study/grade/", {**hidden_fields(page), "rating": 3}, headers=HTMX).content.decode()
     assert html.lstrip().startswith('<section id="card"')
-    assert current_card(html).pk != first.pk
+    assert current_card(alice_client, html).pk != first.pk
     assert re.search(r'<div id="study-status" hx-swap-oob="innerHTML">Graded Good\. This card comes back in', html)
     assert f"Today: {ReviewLog.objects.count()} of" in html
 
@@ -131,7 +133,7 @@ def test_the_same_post_twice_writes_one_log_row(alice_client):
     assert first.status_code == second.status_code == 200
     assert "That answer was already saved." in second.content.decode()
     assert ReviewLog.objects.count() == before + 1
-    card = current_card(page)
+    card = current_card(alice_client, page)
     card.refresh_from_db()
     assert card.version == 1
 
@@ -140,7 +142,7 @@ def test_a_post_based_on_a_stale_state_is_409_and_changes_nothing(alice_client):
     page = flashcard_page(alice_client)
     fields = hidden_fields(page)
     alice_client.post("/study/grade/", {**fields, "rating": 3})
-    card = current_card(page)
+    card = current_card(alice_client, page)
     before = state_tuple(card)
     logs = ReviewLog.objects.count()
     stale = {**fields, "review": "4f0a4ad6-5a8e-4c59-9f44-3c7a5d1b0f00", "rating": 1}
@@ -151,16 +153,34 @@ def test_a_post_based_on_a_stale_state_is_409_and_changes_nothing(alice_client):
     assert ReviewLog.objects.count() == logs
 
 
-def test_another_learners_card_is_404_and_unchanged(client, alice, bob, content):
+def test_a_post_only_ever_changes_the_posters_own_card(client, alice, bob, content):
     client.force_login(bob)
-    bob_page = client.get("/study/").content.decode()
-    bob_card = current_card(bob_page)
+    bob_page = flashcard_page(client)
+    bob_card = current_card(client, bob_page)
+    answer_current_card(client)  # bob's card moves on
     before = state_tuple(bob_card)
+    bob_logs = ReviewLog.objects.filter(learner__user=bob).count()
     client.force_login(alice)
+    # The same form, posted by alice, can only mean alice's own card for that question.
     response = client.post("/study/grade/", {**hidden_fields(bob_page), "rating": 3})
-    assert response.status_code == 404
+    assert response.status_code == 302
     assert state_tuple(bob_card) == before
-    assert not ReviewLog.objects.exists()
+    assert ReviewLog.objects.filter(learner__user=bob).count() == bob_logs
+    alice_log = ReviewLog.objects.get(learner__user=alice)
+    assert alice_log.question_id == bob_card.question_id
+    assert CardState.objects.get(learner__user=alice, question=bob_card.question).version == 1
+
+
+def test_a_question_that_is_not_published_cannot_be_answered(alice_client):
+    page = flashcard_page(alice_client)
+    question = current_card(alice_client, page).question
+    Question.objects.filter(pk=question.pk).update(is_published=False)
+    CardState.objects.filter(question=question).delete()
+    logs = ReviewLog.objects.count()
+    response = alice_client.post("/study/grade/", {**hidden_fields(page), "rating": 3})
+    assert response.status_code == 404
+    assert ReviewLog.objects.count() == logs
+    assert not CardState.objects.filter(question=question).exists()
 
 
 @pytest.mark.parametrize(
@@ -169,8 +189,8 @@ def test_another_learners_card_is_404_and_unchanged(client, alice, bob, content)
         ({"rating": "5"}, 400),
         ({"rating": "0"}, 400),
         ({"rating": "good"}, 400),
-        ({"card": "abc"}, 400),
-        ({"card": "999999"}, 404),
+        ({"question": "abc"}, 400),
+        ({"question": "999999"}, 404),
         ({"review": "not-a-uuid"}, 400),
         ({"version": "-1"}, 400),
         ({"shown_at": "yesterday"}, 400),
@@ -179,7 +199,7 @@ def test_another_learners_card_is_404_and_unchanged(client, alice, bob, content)
 )
 def test_malformed_grades_are_refused_and_change_nothing(alice_client, change, status):
     page = flashcard_page(alice_client)
-    card = current_card(page)
+    card = current_card(alice_client, page)
     before = state_tuple(card)
     logs = ReviewLog.objects.count()
     response = alice_client.post("/study/grade/", {**hidden_fields(page), "rating": 3, **change})
@@ -213,7 +233,7 @@ def test_a_post_without_the_csrf_token_is_403_and_changes_nothing(alice, content
 
 def test_a_choice_from_another_question_is_refused(alice_client):
     page = alice_client.get("/study/").content.decode()
-    card = current_card(page)
+    card = current_card(alice_client, page)
     other = Question.objects.filter(kind="multiple_choice").exclude(pk=card.question_id).first()
     response = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": other.choices.first().pk})
     assert response.status_code == 400
@@ -222,7 +242,7 @@ def test_a_choice_from_another_question_is_refused(alice_client):
 
 def test_a_wrong_pick_is_graded_again_and_shows_the_right_answer(alice_client):
     page = alice_client.get("/study/").content.decode()
-    card = current_card(page)
+    card = current_card(alice_client, page)
     assert card.question.kind != Question.Kind.FLASHCARD
     wrong = card.question.choices.filter(is_correct=False).first()
     html = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": wrong.pk}, headers=HTMX).content
@@ -236,7 +256,7 @@ def test_a_wrong_pick_is_graded_again_and_shows_the_right_answer(alice_client):
 
 def test_a_wrong_pick_without_javascript_redirects_to_the_feedback(alice_client):
     page = alice_client.get("/study/").content.decode()
-    card = current_card(page)
+    card = current_card(alice_client, page)
     wrong = card.question.choices.filter(is_correct=False).first()
     response = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": wrong.pk})
     assert response.status_code == 302
@@ -247,7 +267,7 @@ def test_a_wrong_pick_without_javascript_redirects_to_the_feedback(alice_client)
 
 def test_a_right_pick_offers_hard_good_easy_then_grades(alice_client):
     page = alice_client.get("/study/").content.decode()
-    card = current_card(page)
+    card = current_card(alice_client, page)
     right = card.question.choices.get(is_correct=True)
     html = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": right.pk}, headers=HTMX).content
     html = html.decode()
@@ -272,7 +292,7 @@ def test_undo_restores_the_exact_prior_state_and_removes_the_log(alice_client):
     # Later, the first cards are due again: grade one, then undo that answer.
     later = timezone.now() + datetime.timedelta(hours=1)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        card = current_card(alice_client.get("/study/").content.decode())
+        card = current_card(alice_client, alice_client.get("/study/").content.decode())
         assert not card.is_new
         before = state_tuple(card)
         logs = ReviewLog.objects.count()
@@ -288,12 +308,12 @@ def test_undo_restores_the_exact_prior_state_and_removes_the_log(alice_client):
 
 def test_undo_of_a_new_card_makes_it_new_again(alice_client):
     page = alice_client.get("/study/").content.decode()
-    card = current_card(page)
+    card = current_card(alice_client, page)
     answer_current_card(alice_client, rating=3)
     alice_client.post("/study/undo/")
     card.refresh_from_db()
     assert card.state == scheduling.NEW and card.due is None and card.stability is None
-    assert current_card(alice_client.get("/study/").content.decode()).pk == card.pk
+    assert current_card(alice_client, alice_client.get("/study/").content.decode()).pk == card.pk
 
 
 def test_undo_only_touches_the_learners_own_last_answer(client, alice, bob, content):
@@ -309,7 +329,7 @@ def test_undo_with_nothing_to_undo_is_409(alice_client):
 
 
 @pytest.mark.parametrize("path", ["/study/undo/", "/study/more/", "/study/grade/"])
-def test_a_topic_that_is_not_a_slug_is_refused_and_changes_nothing(alice_client, alice, path):
+def test_a_topic_that_is_not_a_slug_is_refused_and_changes_nothing(alice_client, alice, path, alice_learner):
     answer_current_card(alice_client)
     learner = Learner.objects.get(user=alice)
     logs, extra = ReviewLog.objects.count(), learner.extra_new
@@ -321,7 +341,7 @@ def test_a_topic_that_is_not_a_slug_is_refused_and_changes_nothing(alice_client,
     assert (ReviewLog.objects.count(), learner.extra_new) == (logs, extra)
 
 
-def test_asking_for_more_new_cards_again_and_again_stays_in_range(alice_client, alice):
+def test_asking_for_more_new_cards_again_and_again_stays_in_range(alice_client, alice, alice_learner):
     Learner.objects.filter(user=alice).update(new_per_day=200)
     for _ in range(200):
         assert alice_client.post("/study/more/", {"topic": ""}).status_code == 302
@@ -331,7 +351,7 @@ def test_asking_for_more_new_cards_again_and_again_stays_in_range(alice_client, 
 
 
 def test_a_signed_card_survives_the_round_trip_and_a_forged_one_does_not(alice_client):
-    card = current_card(alice_client.get("/study/").content.decode())
+    card = current_card(alice_client, alice_client.get("/study/").content.decode())
     shown = Shown(Phase.PICKED_RIGHT, card.pk, card.version, str(uuid.uuid4()), 1_700_000_000_000, choice=7)
     assert Shown.load(shown.sign()) == shown
     token = shown.sign()
@@ -341,7 +361,7 @@ def test_a_signed_card_survives_the_round_trip_and_a_forged_one_does_not(alice_c
 
 def test_a_wrong_pick_shown_without_javascript_disappears_once_the_card_moves_on(alice_client):
     page = alice_client.get("/study/").content.decode()
-    card = current_card(page)
+    card = current_card(alice_client, page)
     wrong = card.question.choices.filter(is_correct=False).first()
     location = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": wrong.pk}).headers["Location"]
     assert "Not quite." in alice_client.get(location).content.decode()
@@ -351,7 +371,7 @@ def test_a_wrong_pick_shown_without_javascript_disappears_once_the_card_moves_on
 
 def test_a_token_from_a_right_pick_grades_only_its_own_review(alice_client):
     page = alice_client.get("/study/").content.decode()
-    card = current_card(page)
+    card = current_card(alice_client, page)
     right = card.question.choices.get(is_correct=True)
     html = alice_client.post("/study/answer/", {**hidden_fields(page), "choice": right.pk}, headers=HTMX).content
     token = re.search(r'name="token" value="([^"]+)"', html.decode()).group(1)
@@ -362,7 +382,7 @@ def test_a_token_from_a_right_pick_grades_only_its_own_review(alice_client):
     assert not ReviewLog.objects.exists()
 
 
-def test_daily_new_card_limit_then_done_then_more(alice_client, alice):
+def test_daily_new_card_limit_then_done_then_more(alice_client, alice, alice_learner):
     Learner.objects.filter(user=alice).update(new_per_day=2)
     alice_client.get("/study/")
     Learner.objects.filter(user=alice).update(new_per_day=2)
@@ -376,7 +396,7 @@ def test_daily_new_card_limit_then_done_then_more(alice_client, alice):
     assert "2 more new cards for today." in response.content.decode()
 
 
-def test_the_daily_limit_resets_at_midnight_in_the_learners_time_zone(alice_client, alice):
+def test_the_daily_limit_resets_at_midnight_in_the_learners_time_zone(alice_client, alice, alice_learner):
     alice_client.get("/study/")
     Learner.objects.filter(user=alice).update(new_per_day=1, time_zone="Asia/Tokyo")
     # 23:50 in Tokyo on 1 March.
@@ -391,7 +411,7 @@ def test_the_daily_limit_resets_at_midnight_in_the_learners_time_zone(alice_clie
         assert "Done for now" in alice_client.get("/study/").content.decode()
 
 
-def test_due_cards_come_before_new_ones_longest_overdue_first(alice_client, alice):
+def test_due_cards_come_before_new_ones_longest_overdue_first(alice_client, alice, alice_learner):
     answer_current_card(alice_client, rating=4)
     answer_current_card(alice_client, rating=4)
     learner = Learner.objects.get(user=alice)
@@ -400,13 +420,13 @@ def test_due_cards_come_before_new_ones_longest_overdue_first(alice_client, alic
     CardState.objects.filter(pk=older.pk).update(due=later - datetime.timedelta(days=3))
     CardState.objects.filter(pk=newer.pk).update(due=later - datetime.timedelta(days=9))
     with mock.patch("django.utils.timezone.now", return_value=later):
-        assert current_card(alice_client.get("/study/").content.decode()).pk == newer.pk
+        assert current_card(alice_client, alice_client.get("/study/").content.decode()).pk == newer.pk
 
 
 def test_a_topic_session_only_shows_that_topic(alice_client):
     for _ in range(3):
         page = alice_client.get("/study/triggers/").content.decode()
-        assert current_card(page).question.fact.topic.slug == "triggers"
+        assert current_card(alice_client, page).question.fact.topic.slug == "triggers"
         fields = hidden_fields(page)
         assert fields["topic"] == "triggers"
         answer_current_card(alice_client, rating=4, prefix="")  # default queue
@@ -417,8 +437,8 @@ def test_switching_language_keeps_the_card_and_the_progress(alice_client):
     answer_current_card(alice_client, rating=3)
     english = alice_client.get("/study/").content.decode()
     spanish = alice_client.get("/es/study/").content.decode()
-    card = current_card(english)
-    assert current_card(spanish).pk == card.pk
+    card = current_card(alice_client, english)
+    assert current_card(alice_client, spanish).pk == card.pk
     assert card.question.prompt_es in spanish
     assert "Today: 1 of" in english
     assert 'id="study-progress"' in spanish and "1 " in spanish.split('for="today-progress">')[1][:40]
@@ -427,7 +447,7 @@ def test_switching_language_keeps_the_card_and_the_progress(alice_client):
 def test_the_language_a_card_was_answered_in_is_logged(alice_client):
     answer_current_card(alice_client, rating=3, prefix="/fr")
     page = alice_client.get("/fr/study/").content.decode()
-    card = current_card(page)
+    card = current_card(alice_client, page)
     if card.question.kind == Question.Kind.FLASHCARD:
         alice_client.post("/fr/study/grade/", {**hidden_fields(page), "rating": 3})
     else:
@@ -436,17 +456,17 @@ def test_the_language_a_card_was_answered_in_is_logged(alice_client):
     assert ReviewLog.objects.latest("id").language == "fr"
 
 
-def test_the_bilingual_option_shows_the_english_original(alice_client, alice):
+def test_the_bilingual_option_shows_the_english_original(alice_client, alice, alice_learner):
     alice_client.get("/study/")
     Learner.objects.filter(user=alice).update(show_original=True)
     html = alice_client.get("/de/study/").content.decode()
-    card = current_card(html)
+    card = current_card(alice_client, html)
     assert card.question.prompt_de in html
     assert f'<p class="original" lang="en">{card.question.prompt_en}</p>' in html
     assert 'class="original"' not in alice_client.get("/study/").content.decode()
 
 
-def test_shortcuts_can_be_turned_off(alice_client, alice):
+def test_shortcuts_can_be_turned_off(alice_client, alice, alice_learner):
     alice_client.get("/study/")
     assert 'data-shortcuts="on"' in alice_client.get("/study/").content.decode()
     response = alice_client.post(
@@ -463,7 +483,7 @@ def test_shortcuts_can_be_turned_off(alice_client, alice):
     "change",
     [{"desired_retention": "0.5"}, {"desired_retention": "0.99"}, {"new_per_day": "-1"}, {"time_zone": "Mars/Base"}],
 )
-def test_bad_settings_re_render_the_form_and_change_nothing(alice_client, alice, change):
+def test_bad_settings_re_render_the_form_and_change_nothing(alice_client, alice, change, alice_learner):
     alice_client.get("/study/")
     data = {"desired_retention": "0.8", "new_per_day": "5", "max_reviews_per_day": "100", "time_zone": "UTC", **change}
     response = alice_client.post("/study/settings/", data)
@@ -480,10 +500,59 @@ def test_a_visitor_can_study_without_an_account(client, content):
     assert learner.user is None
     assert ReviewLog.objects.filter(learner=learner).count() == 1
     assert "guest_learner_id" not in client.cookies  # only the session key is a cookie
-    assert current_card(page).learner_id == learner.pk
+    assert current_card(client, page).learner_id == learner.pk
 
 
-def test_a_visitors_progress_joins_their_account_when_they_sign_in(client, alice, content):
+GET_ONLY_PAGES = ["/", "/study/", "/study/causes/", "/es/study/", "/progress/", "/quiz/", "/study/settings/", "/learn/"]
+
+
+def test_looking_leaves_no_rows_and_no_session(client, content):
+    for path in GET_ONLY_PAGES:
+        assert client.get(path).status_code == 200, path
+        assert client.get(path, headers=HTMX).status_code == 200, path
+    assert not Learner.objects.exists()
+    assert not CardState.objects.exists()
+    assert not Session.objects.exists()
+    assert settings.SESSION_COOKIE_NAME not in client.cookies
+
+
+def test_a_signed_in_learner_who_only_looks_gets_no_rows(alice_client, alice):
+    for path in GET_ONLY_PAGES:
+        assert alice_client.get(path).status_code == 200, path
+    assert not Learner.objects.exists()
+    assert not CardState.objects.exists()
+
+
+def test_a_visitors_first_answer_saves_the_learner_the_card_and_the_answer(client, content):
+    page = client.get("/study/").content.decode()
+    question = Question.objects.get(pk=int(hidden_fields(page)["question"]))
+    answer_current_card(client, rating=3)
+    learner = Learner.objects.get()
+    assert client.session["guest_learner_id"] == learner.pk
+    card = CardState.objects.get()
+    assert (card.learner, card.question, card.version) == (learner, question, 1)
+    assert ReviewLog.objects.get().question == question
+
+
+def test_a_visitors_refused_answer_saves_nothing(client, content):
+    page = client.get("/study/").content.decode()
+    response = client.post("/study/grade/", {**hidden_fields(page), "version": "3", "rating": 3})
+    assert response.status_code == 409
+    assert not Learner.objects.exists() and not CardState.objects.exists() and not ReviewLog.objects.exists()
+
+
+def test_a_visitors_settings_are_saved_only_when_valid(client, content):
+    data = {"desired_retention": "0.5", "new_per_day": "5", "max_reviews_per_day": "100", "time_zone": "UTC"}
+    assert client.post("/study/settings/", data).status_code == 400
+    assert not Learner.objects.exists()
+    assert client.post("/study/settings/", {**data, "desired_retention": "0.85"}).status_code == 302
+    learner = Learner.objects.get()
+    assert learner.user is None and learner.desired_retention == 0.85
+    assert client.session["guest_learner_id"] == learner.pk
+    assert "0.85" in client.get("/study/settings/").content.decode()
+
+
+def test_a_visitors_progress_joins_their_account_when_they_sign_in(client, alice, content, alice_learner):
     answer_current_card(client, rating=3)
     answer_current_card(client, rating=1)
     guest = Learner.objects.get(user=None)
@@ -533,7 +602,7 @@ def seed_history(learner: Learner, count: int) -> None:
 
 
 @pytest.mark.parametrize("history", [0, 60])
-def test_the_study_page_runs_at_most_8_queries(alice_client, alice, history):
+def test_the_study_page_runs_at_most_8_queries(alice_client, alice, history, alice_learner):
     alice_client.get("/study/")
     seed_history(Learner.objects.get(user=alice), history)
     with CaptureQueriesContext(connection) as queries:
@@ -543,7 +612,7 @@ def test_the_study_page_runs_at_most_8_queries(alice_client, alice, history):
 
 
 @pytest.mark.parametrize("history", [0, 60])
-def test_a_grade_post_runs_at_most_12_queries(alice_client, alice, history):
+def test_a_grade_post_runs_at_most_12_queries(alice_client, alice, history, alice_learner):
     alice_client.get("/study/")
     seed_history(Learner.objects.get(user=alice), history)
     Learner.objects.filter(user=alice).update(max_reviews_per_day=0)  # only new cards: the costliest path
@@ -554,7 +623,7 @@ def test_a_grade_post_runs_at_most_12_queries(alice_client, alice, history):
     assert len(queries) <= 12, [q["sql"][:80] for q in queries]
 
 
-def test_the_daily_review_limit_is_said_plainly(alice_client, alice):
+def test_the_daily_review_limit_is_said_plainly(alice_client, alice, alice_learner):
     answer_current_card(alice_client, rating=3)
     Learner.objects.filter(user=alice).update(max_reviews_per_day=1, new_per_day=1)
     later = timezone.now() + datetime.timedelta(hours=1)

@@ -172,6 +172,9 @@ class Question(Translated):
     objects = QuestionQuerySet.as_manager()
     # Set by quiz.study.choices_prefetch: the choices in order, fetched with the question.
     ordered_choices: list[Choice]
+    # Set by quiz.study.build_queue on new questions: the learner's card row, if one is left.
+    state_id: int | None
+    state_version: int | None
 
     class Meta:
         verbose_name = _("question")

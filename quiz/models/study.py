@@ -122,7 +122,9 @@ class CardStateQuerySet(models.QuerySet["CardState"]):
     def due_for(self, learner: Learner, now: datetime.datetime) -> CardStateQuerySet:
         """The learner's cards due at `now`, longest overdue first."""
         return (
-            self.filter(learner=learner, due__lte=now, question__is_published=True, question__fact__is_published=True)
+            self.filter(
+                learner_id=learner.pk, due__lte=now, question__is_published=True, question__fact__is_published=True
+            )
             .studied()
             .order_by("due", "id")
         )
@@ -206,7 +208,8 @@ class CardState(models.Model):
 class ReviewLogQuerySet(models.QuerySet["ReviewLog"]):
     def counts_since(self, learner: Learner, start: datetime.datetime) -> dict[str, int]:
         """Answers since `start`: all of them, and how many introduced a new card."""
-        return self.filter(learner=learner, reviewed_at__gte=start).aggregate(
+        # By id: an unsaved learner (a visitor who has saved nothing) has no rows.
+        return self.filter(learner_id=learner.pk, reviewed_at__gte=start).aggregate(
             reviews=Count("id", filter=~Q(state_before__state=scheduling.NEW)),
             new=Count("id", filter=Q(state_before__state=scheduling.NEW)),
         )
@@ -248,7 +251,7 @@ class ReviewLog(models.Model):
 def new_questions_for(learner: Learner, topic_slug: str | None = None):
     """Published questions the learner has not studied yet, in teaching order:
     when-to-see-a-doctor questions first, then topic by topic."""
-    studied = CardState.objects.filter(learner=learner, question=OuterRef("pk")).studied()
+    studied = CardState.objects.filter(learner_id=learner.pk, question=OuterRef("pk")).studied()
     questions = Question.objects.published().filter(~Exists(studied))
     if topic_slug:
         questions = questions.filter(fact__topic__slug=topic_slug)

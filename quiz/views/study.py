@@ -22,11 +22,11 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quiz.forms import AnswerForm, CardForm, GradeForm, SettingsForm, TopicForm
-from quiz.learners import get_learner
-from quiz.models import CardState, ReviewLog, Topic
-from quiz.study import Phase, Queue, Shown, build_queue, cards_with_choices
+from quiz.learners import current_learner, get_learner, learner_filter, save_learner
+from quiz.models import CardState, Question, ReviewLog, Topic
+from quiz.study import Phase, Queue, Shown, build_queue, cards_with_choices, choices_prefetch
 from quiz.templatetags.study import interval
-from quiz.views.common import HtmxHttpRequest, Problem, handles_problems, owned_or_404
+from quiz.views.common import HtmxHttpRequest, Problem, handles_problems
 
 Rating = ReviewLog.Rating
 
@@ -56,17 +56,55 @@ def valid_form[FormT: forms.Form](form_class: type[FormT], request: HtmxHttpRequ
     return form
 
 
-def card_for_learner(request: HtmxHttpRequest, card_id: int, *, lock: bool = False) -> CardState:
-    """The requesting learner's card, or 404: another learner's card does not exist for them."""
+def card_for_learner(request: HtmxHttpRequest, question_id: int, *, lock: bool = False) -> CardState:
+    """The requesting learner's card for a question: its row (locked if asked),
+    or, for a question they never answered, an unsaved card. 404 for a
+    question that is not there to study."""
     cards = cards_with_choices(CardState.objects.select_related("learner"))
     if lock:
         cards = cards.select_for_update(of=("self",))
-    return owned_or_404(cards, request, gettext("This card was not found. Nothing was saved."), pk=card_id)
+    owner = learner_filter(request)
+    card = cards.filter(question_id=question_id, **owner).first() if owner is not None else None
+    if card is not None:
+        return card
+    question = (
+        Question.objects.published()
+        .select_related("fact__source", "fact__topic")
+        .prefetch_related(choices_prefetch())
+        .filter(pk=question_id)
+        .first()
+    )
+    if question is None:
+        raise Problem(404, gettext("This card was not found. Nothing was saved."))
+    return CardState(learner=current_learner(request), question=question)
+
+
+def first_answer_card(request: HtmxHttpRequest, question: Question) -> CardState:
+    """Save the learner (a visitor's first answer) and their card for `question`, and lock it."""
+    learner = get_learner(request)
+    try:
+        with transaction.atomic():  # a savepoint: another request may have saved it first
+            CardState.objects.create(learner=learner, question=question)
+    except IntegrityError:
+        pass
+    cards = cards_with_choices(CardState.objects.select_related("learner")).select_for_update(of=("self",))
+    return cards.get(learner=learner, question=question)
 
 
 def check_version(card: CardState, version: int) -> None:
     if card.version != version:
         raise Problem(409, gettext("This card was already answered, perhaps in another tab. Nothing was saved."))
+
+
+def already_saved(card: CardState, data: dict) -> bool:
+    """Whether the posted answer was saved before (a double click, a retry);
+    any other answer to a card that has changed since it was shown is stale."""
+    if card.version == data["version"]:
+        return False
+    if ReviewLog.objects.filter(learner_id=card.learner_id, review_id=data["review"]).exists():
+        return True
+    check_version(card, data["version"])
+    return False
 
 
 def card_context(queue: Queue, *, topic_slug: str | None, shown: Shown | None = None, announce: str = "") -> dict:
@@ -118,7 +156,7 @@ def card_region(
 @require_GET
 def study(request: HtmxHttpRequest, topic: str | None = None) -> HttpResponse:
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
-    queue = build_queue(get_learner(request), timezone.now(), topic)
+    queue = build_queue(current_learner(request), timezone.now(), topic)
     shown = shown_from_query(request, queue)
     context = card_context(queue, topic_slug=topic, shown=shown) | {"topic": topic_obj}
     return render(request, "quiz/study.html#swap" if request.htmx else "quiz/study.html", context)
@@ -131,10 +169,10 @@ def shown_from_query(request: HtmxHttpRequest, queue: Queue) -> Shown | None:
     if shown is None:
         return None
     card = queue.card
-    if card is None or card.pk != shown.card:
+    if card is None or card.question_id != shown.question:
         # A card graded Again after a wrong pick has left the front of the queue.
         try:
-            card = card_for_learner(request, shown.card)
+            card = card_for_learner(request, shown.question)
         except Problem:
             return None
     if not shown.matches(card):
@@ -149,7 +187,7 @@ def reveal(request: HtmxHttpRequest) -> HttpResponse:
     """Show a flashcard's answer (no write: grading comes next)."""
     form = valid_form(CardForm, request)
     now = timezone.now()
-    card = card_for_learner(request, form.cleaned_data["card"])
+    card = card_for_learner(request, form.cleaned_data["question"])
     check_version(card, form.cleaned_data["version"])
     if not card.question.is_flashcard:
         raise Problem(400, gettext("Pick one of the answers for this card."))
@@ -169,7 +207,7 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
     form = valid_form(AnswerForm, request)
     data = form.cleaned_data
     now = timezone.now()
-    card = card_for_learner(request, data["card"])
+    card = card_for_learner(request, data["question"])
     if card.question.is_flashcard:
         raise Problem(400, gettext("This card has no choices: show the answer instead."))
     choice = card.question.choice(data["choice"])
@@ -186,7 +224,9 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
         )
     card, _saved = record(request, form, rating=Rating.AGAIN, now=now)
     # The card has its new version now: the feedback shows it as it was graded.
-    shown = Shown(Phase.PICKED_WRONG, card.pk, card.version, str(data["review"]), data["shown_at"] or 0, choice.pk)
+    shown = Shown(
+        Phase.PICKED_WRONG, card.question_id, card.version, str(data["review"]), data["shown_at"] or 0, choice.pk
+    )
     return card_region(
         request,
         data["topic"],
@@ -208,14 +248,16 @@ def record(
     data = form.cleaned_data
     try:
         with transaction.atomic():
-            card = card_for_learner(request, data["card"], lock=True)
-            if card.version != data["version"]:
-                if ReviewLog.objects.filter(learner_id=card.learner_id, review_id=data["review"]).exists():
-                    return card, False
-                check_version(card, data["version"])
+            card = card_for_learner(request, data["question"], lock=True)
+            if already_saved(card, data):
+                return card, False
             # GradeForm has checked that a token, if any, proves a right pick of this card.
             if not card.question.is_flashcard and rating != Rating.AGAIN and not data.get("token"):
                 raise Problem(400, gettext("Pick the right answer before grading. Nothing was saved."))
+            if card.pk is None:
+                card = first_answer_card(request, card.question)
+                if already_saved(card, data):
+                    return card, False
             card.record_review(
                 rating=rating,
                 review_id=data["review"],
@@ -226,7 +268,7 @@ def record(
             return card, True
     except IntegrityError:
         # The unique (learner, review id) constraint caught a duplicate the lock did not.
-        return card_for_learner(request, data["card"]), False
+        return card_for_learner(request, data["question"]), False
 
 
 @require_POST
@@ -280,10 +322,9 @@ def more_new(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def study_settings(request: HtmxHttpRequest) -> HttpResponse:
-    learner = get_learner(request)
-    form = SettingsForm(request.POST or None, instance=learner)
+    form = SettingsForm(request.POST or None, instance=current_learner(request))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        save_learner(request, form.save(commit=False))
         messages.success(request, gettext("Your study settings were saved."))
         return HttpResponseRedirect(reverse("quiz:study-settings"))
     return render(request, "quiz/settings.html", {"form": form}, status=400 if form.errors else 200)

@@ -33,8 +33,8 @@ def console_errors(page: Page) -> list[str]:
 
 
 def card_on_screen(page: Page) -> CardState:
-    card_id = page.locator('#card input[name="card"]').first.get_attribute("value")
-    return CardState.objects.select_related("question").get(pk=int(card_id or 0))
+    question_id = page.locator('#card input[name="question"]').first.get_attribute("value")
+    return CardState(question=Question.objects.get(pk=int(question_id or 0)))
 
 
 def right_choice_number(card: CardState) -> int:
