@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "quiz.middleware.keep_progress",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -225,6 +226,18 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage",
     },
 }
+
+# Kept progress. A session holding progress (a visitor's saved cards, or a
+# signed-in user) lives GUEST_SESSION_DAYS after its last use; the expiry is
+# pushed back at most once a day (quiz/learners.py). `purge_guests` deletes a
+# visitor's progress after GUEST_RETENTION_DAYS without a visit: never sooner
+# than their session could still come back.
+GUEST_SESSION_DAYS = env_int("GUEST_SESSION_DAYS", 365)
+GUEST_RETENTION_DAYS = env_int("GUEST_RETENTION_DAYS", GUEST_SESSION_DAYS)
+if GUEST_SESSION_DAYS < 2:
+    raise ImproperlyConfigured("GUEST_SESSION_DAYS must be at least 2 (the session is renewed once a day).")
+if GUEST_RETENTION_DAYS < GUEST_SESSION_DAYS:
+    raise ImproperlyConfigured("GUEST_RETENTION_DAYS must not be shorter than GUEST_SESSION_DAYS.")
 
 LOGIN_URL = "quiz:signin"
 LOGIN_REDIRECT_URL = "quiz:progress"

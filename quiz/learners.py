@@ -3,19 +3,29 @@
 A guest learner is identified by its id in the server-side session (the cookie
 holds only the session key). When the visitor signs in, the guest's progress
 is merged into the account.
+
+A session that holds progress is kept while it is used: its expiry slides to
+GUEST_SESSION_DAYS after the latest visit, renewed at most once a day.
 """
 
 from __future__ import annotations
 
+import datetime
 from typing import Literal, overload
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.sessions.backends.base import SessionBase
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django.utils import timezone
 
 from quiz.models import Learner
 
 SESSION_KEY = "guest_learner_id"
+# Renewing writes the session row and re-sends the cookie, so not on every request.
+RENEW_AFTER = datetime.timedelta(days=1)
 
 
 @overload
@@ -49,6 +59,8 @@ def save_learner(request: HttpRequest, learner: Learner) -> Learner:
     learner.save()
     if learner.user_id is None:
         request.session[SESSION_KEY] = learner.pk
+        # From the first saved answer on, the session lasts as long as progress is kept.
+        keep_session(request.session, timezone.now())
     return learner
 
 
@@ -61,6 +73,41 @@ def learner_filter(request: HttpRequest) -> dict | None:
     if learner_id is None:
         return None
     return {"learner_id": learner_id, "learner__user__isnull": True}
+
+
+def holds_progress(session: SessionBase) -> bool:
+    """Whether losing this session would lose something: a visitor's saved progress, or a sign-in."""
+    return SESSION_KEY in session or USER_SESSION_KEY in session
+
+
+def keep_session(session: SessionBase, now: datetime.datetime) -> bool:
+    """Move the expiry of a session that holds progress to GUEST_SESSION_DAYS after
+    `now`, and mark its learner active; return whether it did.
+
+    Done only when the last renewal is a day old or more: the session's own expiry
+    tells when that was. In between, requests leave the session unwritten."""
+    if not holds_progress(session) or session.get_expire_at_browser_close():
+        return False
+    lifetime = datetime.timedelta(days=settings.GUEST_SESSION_DAYS)
+    left = session.get_expiry_date(modification=now) - now
+    # More than `lifetime` left means the setting was lowered since: renew to the new one.
+    if lifetime - RENEW_AFTER < left <= lifetime:
+        return False
+    session.set_expiry(now + lifetime)
+    if USER_SESSION_KEY in session:
+        learners = Learner.objects.filter(user_id=session[USER_SESSION_KEY])
+    else:
+        learners = Learner.objects.filter(pk=session[SESSION_KEY], user__isnull=True)
+    learners.update(last_active_at=now)
+    return True
+
+
+def kept_until(request: HttpRequest) -> datetime.datetime | None:
+    """Until when this browser keeps the learner's progress if they stop visiting;
+    None when there is nothing in it to keep."""
+    if not holds_progress(request.session):
+        return None
+    return request.session.get_expiry_date()
 
 
 @receiver(user_logged_in, dispatch_uid="quiz.merge_guest_progress")

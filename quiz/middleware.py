@@ -1,4 +1,5 @@
-"""Send a first-time visitor to their browser's language."""
+"""Request wrappers: send a first-time visitor to their browser's language, and
+keep a session that holds progress alive."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import is_valid_path
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import get_language_from_path, get_language_from_request
+
+from quiz.learners import keep_session
 
 
 def first_visit_language(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -36,5 +39,22 @@ def first_visit_language(get_response: Callable[[HttpRequest], HttpResponse]):
                     response["Vary"] = "Accept-Language, Cookie"
                     return response
         return get_response(request)
+
+    return middleware
+
+
+def keep_progress(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Keep a session that holds progress alive while it is used: after a view that
+    read the session, slide its expiry forward (at most once a day, see
+    quiz.learners.keep_session). Comes after SessionMiddleware, which then saves
+    the session and re-sends the cookie with the new expiry."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        # A view that never touched the session did not use the progress in it;
+        # checking `accessed` does not load the session.
+        if request.session.accessed:
+            keep_session(request.session, timezone.now())
+        return response
 
     return middleware

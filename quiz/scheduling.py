@@ -7,6 +7,7 @@ Times are timezone-aware UTC datetimes.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -87,6 +88,22 @@ def review(snapshot: Snapshot, rating: int, now: datetime.datetime, desired_rete
         due=card.due,
         last_review=card.last_review,
     )
+
+
+def replay(
+    reviews: Iterable[tuple[datetime.datetime, int]], desired_retention: float
+) -> list[tuple[Snapshot, Snapshot]]:
+    """Grade a new card with each (time, rating) in turn: the states before and after each review.
+
+    The reviews are taken in the order given (callers sort them by time), so the
+    result is what one learner answering all of them would have reached."""
+    states = []
+    before = Snapshot()
+    for reviewed_at, rating in reviews:
+        after = review(before, rating, reviewed_at, desired_retention)
+        states.append((before, after))
+        before = after
+    return states
 
 
 def preview(snapshot: Snapshot, now: datetime.datetime, desired_retention: float) -> dict[int, datetime.timedelta]:

@@ -102,3 +102,16 @@ def test_the_day_start_follows_daylight_saving_time():
 def test_remaining_allowance_never_goes_negative():
     assert scheduling.remaining_allowance(10, 3) == 7
     assert scheduling.remaining_allowance(10, 12) == 0
+
+
+def test_a_replay_grades_a_new_card_with_each_review_in_turn():
+    reviews = [(T0, 3), (T0 + datetime.timedelta(minutes=10), 3), (T0 + datetime.timedelta(days=3), 1)]
+    states = scheduling.replay(reviews, 0.9)
+    expected = Snapshot()
+    for (before, after), (at, rating) in zip(states, reviews, strict=True):
+        assert before == expected
+        expected = scheduling.review(expected, rating, at, 0.9)
+        assert after == expected
+    assert states[0][0] == Snapshot()
+    assert states[-1][1].state == RELEARNING
+    assert scheduling.replay([], 0.9) == []

@@ -124,3 +124,16 @@ def test_without_redis_the_cache_is_local_memory():
     result = run_django("from django.conf import settings; print(settings.CACHES['default']['BACKEND'])")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.core.cache.backends.locmem.LocMemCache"
+
+
+def test_guest_progress_is_kept_a_year_unless_configured():
+    code = "from django.conf import settings; print(settings.GUEST_SESSION_DAYS, settings.GUEST_RETENTION_DAYS)"
+    assert run_django(code).stdout.split() == ["365", "365"]
+    assert run_django(code, GUEST_SESSION_DAYS="90").stdout.split() == ["90", "90"]
+    assert run_django(code, GUEST_SESSION_DAYS="90", GUEST_RETENTION_DAYS="120").stdout.split() == ["90", "120"]
+
+
+def test_guests_cannot_be_purged_while_their_session_could_still_come_back():
+    result = run_django("print('started')", GUEST_SESSION_DAYS="365", GUEST_RETENTION_DAYS="30")
+    assert result.returncode != 0
+    assert "GUEST_RETENTION_DAYS must not be shorter than GUEST_SESSION_DAYS" in result.stderr

@@ -563,7 +563,7 @@ def test_a_visitors_progress_joins_their_account_when_they_sign_in(client, alice
     assert CardState.objects.filter(learner=account).studied().count() == 2
 
 
-def test_the_merge_keeps_every_review_once_and_the_latest_state(alice, content):
+def test_the_merge_keeps_every_review_once_and_replays_a_card_both_studied(alice, content):
     question, other = Question.objects.all()[:2]
     account = Learner.objects.create(user=alice)
     guest = Learner.objects.create()
@@ -583,7 +583,10 @@ def test_the_merge_keeps_every_review_once_and_the_latest_state(alice, content):
     assert not Learner.objects.filter(pk=guest.pk).exists()
     assert ReviewLog.objects.filter(learner=account).count() == 3
     merged = CardState.objects.get(learner=account, question=question)
-    assert merged.last_review == t0 + datetime.timedelta(hours=1)
+    # Not the guest's card (a first Easy) but both answers in time order (tests/test_merge.py).
+    both = scheduling.replay([(t0, 3), (t0 + datetime.timedelta(hours=1), 4)], account.desired_retention)
+    assert merged.snapshot() == both[-1][1]
+    assert merged.snapshot() != recent.snapshot()
     assert CardState.objects.get(learner=account, question=other).state != scheduling.NEW
     assert CardState.objects.filter(learner=account).count() == 2
 

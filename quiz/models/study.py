@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -18,12 +19,18 @@ from quiz import scheduling
 from quiz.models.content import Question
 from quiz.scheduling import Snapshot
 
-NEVER = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+# Far more than the deck holds, and within a small-integer column however often asked.
 MAX_EXTRA_NEW = 1000
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+class LearnerQuerySet(models.QuerySet["Learner"]):
+    def inactive_guests(self, since: datetime.datetime) -> LearnerQuerySet:
+        """Visitors without an account whose session was last used before `since`."""
+        return self.filter(user__isnull=True, last_active_at__lt=since)
 
 
 class Learner(models.Model):
@@ -33,6 +40,9 @@ class Learner(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="learner")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moved forward (at most daily) while the learner's session is in use, so
+    # `purge_guests` can tell which guests' sessions have run out.
+    last_active_at = models.DateTimeField(default=timezone.now, db_index=True)
     desired_retention = models.FloatField(
         _("desired retention"),
         default=0.9,
@@ -60,6 +70,8 @@ class Learner(models.Model):
     )
     extra_new_on = models.DateField(null=True, blank=True)
     extra_new = models.PositiveSmallIntegerField(default=0)
+
+    objects = LearnerQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("learner")
@@ -96,21 +108,49 @@ class Learner(models.Model):
     def merge_into(self, other: Learner) -> None:
         """Move this (guest) learner's progress into `other`, then delete this learner.
 
-        Every review is kept once. Where both studied the same question, the
-        more recently reviewed card state wins."""
+        Every review is kept once (a review id both hold counts once). A card only
+        one of them studied moves over as it is. A card both studied is rebuilt by
+        replaying all its reviews in time order with `other`'s desired retention,
+        and its log rows are rewritten to match, so undo stays exact. `other`'s
+        settings are kept; quiz attempts move over."""
         if other.pk == self.pk:
             return
+        # Lock both learners, then their cards, so no answer lands on either while
+        # the histories are combined (grading locks the card row as well).
+        locked = Learner.objects.select_for_update().filter(pk__in=[self.pk, other.pk]).order_by("pk")
+        retention = {learner.pk: learner.desired_retention for learner in locked}[other.pk]
         theirs = {state.question_id: state for state in other.cards.select_for_update()}
-        for state in self.cards.select_for_update():
-            existing = theirs.get(state.question_id)
-            if existing is None:
-                state.learner = other
-                state.save(update_fields=["learner"])
-            elif (state.last_review or NEVER) > (existing.last_review or NEVER):
-                existing.apply(state.snapshot())
-                existing.save()
-        known = set(other.reviews.values_list("review_id", flat=True))
-        self.reviews.exclude(review_id__in=known).update(learner=other)
+        mine = list(self.cards.select_for_update())
+
+        # The same answer saved on both sides (one form posted before and after signing in) counts once.
+        self.reviews.filter(review_id__in=other.reviews.values("review_id")).delete()
+        both = [state.question_id for state in mine if state.question_id in theirs]
+        self.cards.exclude(question_id__in=both).update(learner=other)
+        studied_by_me = set(self.reviews.filter(question_id__in=both).values_list("question_id", flat=True))
+        studied_by_them = set(other.reviews.filter(question_id__in=both).values_list("question_id", flat=True))
+        for state in mine:
+            if state.question_id in studied_by_me - studied_by_them:
+                # Only this side answered it; the other side's card had merely been shown.
+                theirs[state.question_id].apply(state.snapshot())
+                theirs[state.question_id].save()
+
+        histories: dict[int, list[ReviewLog]] = {}
+        logs = ReviewLog.objects.filter(
+            Q(learner=self) | Q(learner=other), question_id__in=studied_by_me & studied_by_them
+        )
+        for log in logs.order_by("reviewed_at", "id"):
+            histories.setdefault(log.question_id, []).append(log)
+        for question_id, history in histories.items():
+            states = scheduling.replay([(log.reviewed_at, log.rating) for log in history], retention)
+            for log, (before, after) in zip(history, states, strict=True):
+                log.learner = other
+                log.state_before, log.state_after = before.to_json(), after.to_json()
+            theirs[question_id].apply(states[-1][1])
+            theirs[question_id].save()
+        ReviewLog.objects.bulk_update(
+            [log for history in histories.values() for log in history], ["learner", "state_before", "state_after"]
+        )
+        self.reviews.update(learner=other)
         self.quiz_attempts.update(learner=other)
         self.delete()
 
