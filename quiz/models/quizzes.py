@@ -7,12 +7,24 @@ import datetime
 import random
 
 from django.db import models
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from quiz.models.content import Choice, Question, Topic
 from quiz.models.study import Learner
 
 QUIZ_LENGTH = 10
+
+
+class QuizAttemptQuerySet(models.QuerySet["QuizAttempt"]):
+    def topic_scores(self, learner: Learner) -> QuizAttemptQuerySet:
+        """The learner's finished topic quizzes, oldest first, each with `right`:
+        how many answers were correct (its `total` is the questions drawn)."""
+        return (
+            self.filter(learner=learner, finished_at__isnull=False, topic__isnull=False)
+            .annotate(right=Count("answers", filter=Q(answers__is_correct=True)))
+            .order_by("finished_at", "id")
+        )
 
 
 class QuizAttempt(models.Model):
@@ -22,6 +34,8 @@ class QuizAttempt(models.Model):
     question_ids = models.JSONField()
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = QuizAttemptQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("quiz attempt")
