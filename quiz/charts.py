@@ -12,7 +12,7 @@ from __future__ import annotations
 import calendar as calendar_module
 import datetime
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 # Every chart is drawn in this coordinate system and scaled to the page's width.
@@ -59,9 +59,11 @@ class BarChart:
         return sum(bar.value for bar in self.bars)
 
 
-def bar_chart(values: Sequence[tuple[str, int]], *, rtl: bool, label_every: int = 1, height: int = 160) -> BarChart:
+def bar_chart(
+    values: Sequence[tuple[str, int]], *, rtl: bool, labels_at: Collection[int] | None = None, height: int = 160
+) -> BarChart:
     """Vertical bars, one per (label, value), the first at the reading start,
-    with an axis label under every `label_every`-th bar."""
+    with an axis label under the bars numbered in `labels_at` (all by default)."""
     gutter, margin = 30, 6  # the gutter holds the largest value's label
     top_pad, bottom_pad = 18, 22
     plot_width = WIDTH - gutter - margin
@@ -92,7 +94,7 @@ def bar_chart(values: Sequence[tuple[str, int]], *, rtl: bool, label_every: int 
                 y=_n(baseline - bar_height),
                 width=_n(bar_width),
                 height=_n(bar_height),
-                show_label=index % label_every == 0,
+                show_label=labels_at is None or index in labels_at,
                 label_x=_n(label_x),
                 label_anchor=anchor,
             )

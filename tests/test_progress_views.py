@@ -251,7 +251,7 @@ def test_the_dashboard_shows_todays_numbers_and_three_charts(alice_client, learn
     with mock.patch("django.utils.timezone.now", return_value=now):
         html = alice_client.get("/progress/").content.decode()
     assert html.count("<h1") == 1
-    assert html.count('<svg class="chart-svg"') == 3
+    assert html.count('<svg class="chart-svg') == 3
     for chart in ("stages", "forecast", "calendar"):
         assert f'aria-labelledby="{chart}-title {chart}-desc"' in html
         assert re.search(rf'<desc id="{chart}-desc">[^<]{{20,}}</desc>', html), chart
@@ -275,7 +275,7 @@ def test_right_to_left_languages_mirror_the_charts(alice_client, learner, questi
         arabic = forecast_label_xs(alice_client.get("/ar/progress/").content.decode())
     assert english == sorted(english)  # today at the left
     assert arabic == sorted(arabic, reverse=True)  # today at the right
-    assert arabic[0] > english[-1]
+    assert arabic[0] > 250 > 70 > english[0]  # today sits at the reading start
 
 
 def test_dates_and_numbers_follow_the_language_but_svg_coordinates_do_not(alice_client, learner, questions):

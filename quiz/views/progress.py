@@ -11,7 +11,7 @@ from django.utils.translation import get_language_bidi, pgettext
 from django.views.decorators.http import require_GET
 
 from quiz import charts
-from quiz.dashboard import build_dashboard
+from quiz.dashboard import FORECAST_DAYS, build_dashboard
 from quiz.learners import get_learner
 from quiz.scheduling import Stage
 
@@ -37,7 +37,10 @@ def progress(request: HttpRequest) -> HttpResponse:
         "dashboard": dashboard,
         "stage_chart": charts.row_chart([(labels[stage], n) for stage, n in dashboard.stages.items()], rtl=rtl),
         "forecast_chart": charts.bar_chart(
-            [(date_format(day, "MONTH_DAY_FORMAT"), n) for day, n in dashboard.forecast], rtl=rtl, label_every=10
+            [(date_format(day, "MONTH_DAY_FORMAT"), n) for day, n in dashboard.forecast],
+            rtl=rtl,
+            # Dates are long in some languages: label the first, middle and last days only.
+            labels_at={0, FORECAST_DAYS // 2, FORECAST_DAYS - 1},
         ),
         "heatmap": charts.heatmap(dashboard.per_day, dashboard.today, rtl=rtl),
     }
