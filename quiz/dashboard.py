@@ -94,17 +94,20 @@ def build_dashboard(learner: Learner, now: datetime.datetime) -> Dashboard:
             row.best_quiz = attempt
 
     stages: Counter[Stage] = Counter()
-    dues = []
+    dues: list[datetime.datetime] = []
     for values in cards:
         topic_id = values.pop("question__fact__topic_id")
         snapshot = Snapshot(**values)
         stages[scheduling.stage(snapshot)] += 1
-        dues.append(snapshot.due)
         row = topics.get(topic_id)
         if row is not None:
             row.studied += 1
-            row.due += snapshot.due <= now
             row.mastered += scheduling.retrievability(snapshot, now) >= scheduling.MASTERED_RETRIEVABILITY
+        if snapshot.due is None:  # never written by record_review; only a hand-edited row
+            continue
+        dues.append(snapshot.due)
+        if row is not None:
+            row.due += snapshot.due <= now
     unstudied = sum(row.total for row in topics.values()) - len(cards)
     stages[Stage.NEW] = unstudied
 
