@@ -7,6 +7,7 @@ Times are timezone-aware UTC datetimes.
 from __future__ import annotations
 
 import datetime
+import enum
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -15,6 +16,7 @@ from zoneinfo import ZoneInfo
 from fsrs import Card, Rating, Scheduler, State
 
 UTC = datetime.UTC
+ONE_DAY = datetime.timedelta(days=1)
 RATINGS = (Rating.Again, Rating.Hard, Rating.Good, Rating.Easy)
 
 # Our own state for a card never reviewed; fsrs starts such cards in Learning.
@@ -121,9 +123,84 @@ def day_start(now: datetime.datetime, time_zone: str) -> datetime.datetime:
     return midnight.astimezone(UTC)
 
 
+def next_day_start(now: datetime.datetime, time_zone: str) -> datetime.datetime:
+    """Start (in UTC) of the learner's next local day, whether today lasts 23, 24 or 25 hours."""
+    zone = ZoneInfo(time_zone)
+    tomorrow = now.astimezone(zone).date() + ONE_DAY
+    return datetime.datetime.combine(tomorrow, datetime.time(), tzinfo=zone).astimezone(UTC)
+
+
 def local_date(now: datetime.datetime, time_zone: str) -> datetime.date:
     return now.astimezone(ZoneInfo(time_zone)).date()
 
 
 def remaining_allowance(limit: int, used_today: int) -> int:
     return max(0, limit - used_today)
+
+
+# --- For the progress dashboard ---------------------------------------------
+
+# Anki's convention: a card whose interval has reached three weeks is "mature".
+MATURE_INTERVAL = datetime.timedelta(days=21)
+# A card counts as mastered while it would more likely than not be recalled at
+# the usual target (90 %).
+MASTERED_RETRIEVABILITY = 0.9
+
+
+class Stage(enum.StrEnum):
+    """Where a card is on its way to long-term memory."""
+
+    NEW = "new"
+    LEARNING = "learning"
+    YOUNG = "young"
+    MATURE = "mature"
+
+
+def stage(snapshot: Snapshot) -> Stage:
+    """New, learning (learning or relearning steps), or a review card that is
+    young or mature by its current interval (due − last review)."""
+    if snapshot.state == NEW:
+        return Stage.NEW
+    if snapshot.state != REVIEW or snapshot.due is None or snapshot.last_review is None:
+        return Stage.LEARNING
+    return Stage.MATURE if snapshot.due - snapshot.last_review >= MATURE_INTERVAL else Stage.YOUNG
+
+
+def retrievability(snapshot: Snapshot, now: datetime.datetime) -> float:
+    """FSRS's probability (0–1) that the card would be recalled at `now`; 0 for a card never reviewed.
+
+    It depends on the card's stability and the time since its last review, not on
+    the learner's desired retention, so any scheduler computes it."""
+    _check_utc(now)
+    if snapshot.state == NEW:
+        return 0.0
+    return float(scheduler(0.9).get_card_retrievability(_to_card(snapshot, now), current_datetime=now))
+
+
+def streaks(days: Iterable[datetime.date], today: datetime.date) -> tuple[int, int]:
+    """(current, longest) runs of consecutive days among `days` (local dates with a review).
+
+    Today still counts as open: a streak that reached yesterday is current until
+    today ends without a review."""
+    ordered = sorted(set(days))
+    longest = run = 0
+    previous: datetime.date | None = None
+    for day in ordered:
+        run = run + 1 if previous is not None and day - previous == ONE_DAY else 1
+        longest = max(longest, run)
+        previous = day
+    current = run if previous is not None and today - previous <= ONE_DAY and previous <= today else 0
+    return current, longest
+
+
+def forecast(dues: Iterable[datetime.datetime], now: datetime.datetime, time_zone: str, days: int) -> list[int]:
+    """How many cards fall due on each of the learner's next `days` local days,
+    today first; cards already overdue are due today."""
+    _check_utc(now)
+    today = local_date(now, time_zone)
+    counts = [0] * days
+    for due in dues:
+        offset = (local_date(max(due, now), time_zone) - today).days
+        if offset < days:
+            counts[offset] += 1
+    return counts

@@ -115,3 +115,65 @@ def test_a_replay_grades_a_new_card_with_each_review_in_turn():
     assert states[0][0] == Snapshot()
     assert states[-1][1].state == RELEARNING
     assert scheduling.replay([], 0.9) == []
+
+
+# --- The progress dashboard's maths ------------------------------------------
+
+
+def review_card(interval: datetime.timedelta) -> Snapshot:
+    return Snapshot(state=REVIEW, stability=10.0, difficulty=5.0, due=T0 + interval, last_review=T0)
+
+
+def test_a_cards_stage_follows_its_state_and_current_interval():
+    learning = scheduling.review(Snapshot(), 3, T0, 0.9)
+    relearning = scheduling.review(review_card(datetime.timedelta(days=30)), 1, T0 + datetime.timedelta(days=30), 0.9)
+    assert scheduling.stage(Snapshot()) == scheduling.Stage.NEW
+    assert scheduling.stage(learning) == scheduling.Stage.LEARNING
+    assert scheduling.stage(relearning) == scheduling.Stage.LEARNING
+    assert scheduling.stage(review_card(datetime.timedelta(days=20, hours=23))) == scheduling.Stage.YOUNG
+    assert scheduling.stage(review_card(datetime.timedelta(days=21))) == scheduling.Stage.MATURE
+
+
+def test_retrievability_falls_as_time_passes_since_the_last_review():
+    card = review_card(datetime.timedelta(days=10))
+    fresh = scheduling.retrievability(card, T0)
+    at_due = scheduling.retrievability(card, T0 + datetime.timedelta(days=10))
+    later = scheduling.retrievability(card, T0 + datetime.timedelta(days=60))
+    assert fresh == 1.0
+    # Stability is the time until recall probability falls to 90 %.
+    assert at_due == pytest.approx(0.9, abs=0.001)
+    assert later < at_due < fresh
+    assert scheduling.retrievability(Snapshot(), T0) == 0.0
+
+
+def test_streaks_are_runs_of_consecutive_days():
+    day = datetime.date(2026, 3, 10)
+    days = [day - datetime.timedelta(days=n) for n in (0, 1, 2, 10, 11, 12, 13, 20)]
+    assert scheduling.streaks(days, today=day) == (3, 4)
+    assert scheduling.streaks([], today=day) == (0, 0)
+
+
+def test_a_streak_stays_current_until_a_whole_day_passes_without_a_review():
+    days = [datetime.date(2026, 3, 8), datetime.date(2026, 3, 9)]
+    assert scheduling.streaks(days, today=datetime.date(2026, 3, 9)) == (2, 2)
+    assert scheduling.streaks(days, today=datetime.date(2026, 3, 10)) == (2, 2)
+    assert scheduling.streaks(days, today=datetime.date(2026, 3, 11)) == (0, 2)
+
+
+def test_the_next_day_starts_at_the_next_local_midnight_even_across_daylight_saving_time():
+    # New York's 8 March 2026 lasts 23 hours.
+    now = datetime.datetime(2026, 3, 8, 12, 0, tzinfo=UTC)
+    assert scheduling.next_day_start(now, "America/New_York") == datetime.datetime(2026, 3, 9, 4, 0, tzinfo=UTC)
+    assert scheduling.next_day_start(now, "Asia/Tokyo") == datetime.datetime(2026, 3, 8, 15, 0, tzinfo=UTC)
+
+
+def test_the_forecast_puts_overdue_cards_today_and_counts_by_local_day():
+    now = datetime.datetime(2026, 3, 1, 14, 30, tzinfo=UTC)  # 23:30 in Tokyo
+    dues = [
+        now - datetime.timedelta(days=3),
+        datetime.datetime(2026, 3, 1, 14, 59, tzinfo=UTC),  # 23:59 in Tokyo
+        datetime.datetime(2026, 3, 1, 15, 0, tzinfo=UTC),  # midnight in Tokyo: tomorrow
+        datetime.datetime(2026, 3, 4, 15, 0, tzinfo=UTC),  # beyond three days
+    ]
+    assert scheduling.forecast(dues, now, "Asia/Tokyo", days=3) == [2, 1, 0]
+    assert scheduling.forecast(dues, now, "UTC", days=3) == [3, 0, 0]

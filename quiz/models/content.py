@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -75,6 +76,11 @@ class Source(Translated):
 class TopicQuerySet(models.QuerySet["Topic"]):
     def with_published_facts(self) -> TopicQuerySet:
         return self.filter(facts__is_published=True).distinct()
+
+    def with_question_counts(self) -> TopicQuerySet:
+        """Annotate `question_count`: how many of the topic's questions are published."""
+        published = Q(facts__is_published=True, facts__questions__is_published=True)
+        return self.annotate(question_count=Count("facts__questions", filter=published))
 
 
 class Topic(Translated):

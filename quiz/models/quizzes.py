@@ -8,12 +8,27 @@ import random
 from collections.abc import Iterable
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from quiz.models.content import Choice, Question, Topic
 from quiz.models.study import Learner
 
 QUIZ_LENGTH = 10
+
+
+class QuizAttemptQuerySet(models.QuerySet["QuizAttempt"]):
+    def finished_by(self, learner: Learner) -> QuizAttemptQuerySet:
+        """The learner's finished quizzes, each with `right`: how many answers
+        to questions still published were correct (see QuizAttempt.counted)."""
+        published = Q(answers__question__is_published=True, answers__question__fact__is_published=True)
+        return self.filter(learner=learner, finished_at__isnull=False).annotate(
+            right=Count("answers", filter=Q(answers__is_correct=True) & published)
+        )
+
+    def topic_scores(self, learner: Learner) -> QuizAttemptQuerySet:
+        """The learner's finished topic quizzes, oldest first, with `right`."""
+        return self.finished_by(learner).filter(topic__isnull=False).order_by("finished_at", "id")
 
 
 class QuizAttempt(models.Model):
@@ -23,6 +38,10 @@ class QuizAttempt(models.Model):
     question_ids = models.JSONField()
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = QuizAttemptQuerySet.as_manager()
+    # Set by QuizAttemptQuerySet.finished_by: the right answers to questions still published.
+    right: int
 
     class Meta:
         verbose_name = _("quiz attempt")

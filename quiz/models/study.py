@@ -6,11 +6,13 @@ from __future__ import annotations
 import datetime
 import uuid
 import zoneinfo
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -169,6 +171,16 @@ class CardStateQuerySet(models.QuerySet["CardState"]):
             .order_by("due", "id")
         )
 
+    def dashboard_rows(self, learner: Learner) -> models.QuerySet[CardState, Any]:
+        """The learner's studied, published cards as plain rows (scheduling fields and topic):
+        one row per card, so bounded by the deck's size however long the history."""
+        return (
+            self.filter(learner=learner, question__is_published=True, question__fact__is_published=True)
+            .studied()
+            .order_by()
+            .values("state", "step", "stability", "difficulty", "due", "last_review", "question__fact__topic_id")
+        )
+
 
 class CardState(models.Model):
     """One learner's FSRS state for one question. `version` changes on every
@@ -253,6 +265,29 @@ class ReviewLogQuerySet(models.QuerySet["ReviewLog"]):
             reviews=Count("id", filter=~Q(state_before__state=scheduling.NEW)),
             new=Count("id", filter=Q(state_before__state=scheduling.NEW)),
         )
+
+    def dashboard_totals(
+        self, learner: Learner, today: datetime.datetime, retention_since: datetime.datetime
+    ) -> dict[str, int]:
+        """In one query: today's answers (all, new cards introduced, milliseconds
+        spent) and, since `retention_since`, the answers to cards in review state
+        and how many of those were not Again (true retention)."""
+        is_today = Q(reviewed_at__gte=today)
+        was_review = Q(reviewed_at__gte=retention_since, state_before__state=scheduling.REVIEW)
+        return self.filter(learner=learner, reviewed_at__gte=min(today, retention_since)).aggregate(
+            answers_today=Count("id", filter=is_today),
+            new_today=Count("id", filter=is_today & Q(state_before__state=scheduling.NEW)),
+            ms_today=Sum("duration_ms", filter=is_today, default=0),
+            review_answers=Count("id", filter=was_review),
+            remembered=Count("id", filter=was_review & Q(rating__gt=ReviewLog.Rating.AGAIN)),
+        )
+
+    def per_local_day(self, learner: Learner, time_zone: str) -> dict[datetime.date, int]:
+        """The learner's number of answers on each local date they answered (one
+        query, grouped in the database, so the history's length costs no queries)."""
+        day = TruncDate("reviewed_at", tzinfo=zoneinfo.ZoneInfo(time_zone))
+        rows = self.filter(learner=learner).annotate(day=day).order_by().values("day").annotate(n=Count("id"))
+        return {row["day"]: row["n"] for row in rows}
 
 
 class ReviewLog(models.Model):

@@ -1,76 +1,47 @@
-"""A learner's progress: what they have studied, what is due, how well they remember."""
+"""A learner's progress dashboard: today, streaks, retention, the forecast,
+a year of answers, and how well each topic is remembered."""
 
 from __future__ import annotations
 
-import datetime
-
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import get_language_bidi, pgettext
 from django.views.decorators.http import require_GET
 
-from quiz import scheduling
+from quiz import charts
+from quiz.dashboard import FORECAST_DAYS, build_dashboard
 from quiz.learners import get_learner
-from quiz.models import CardState, Question, ReviewLog, Topic
+from quiz.scheduling import Stage
+
+
+def stage_labels() -> dict[Stage, str]:
+    return {
+        Stage.NEW: pgettext("card stage", "New"),
+        Stage.LEARNING: pgettext("card stage", "Learning"),
+        Stage.YOUNG: pgettext("card stage", "Young"),
+        Stage.MATURE: pgettext("card stage", "Mature"),
+    }
 
 
 @require_GET
 def progress(request: HttpRequest) -> HttpResponse:
     learner = get_learner(request, create=False)
-    if learner is None:
-        return render(request, "quiz/progress.html", {"learner": None})
-    now = timezone.now()
-    day_start = scheduling.day_start(now, learner.time_zone)
-    published = Question.objects.published()
-
-    # order_by() drops Question's default ordering, which would split the groups.
-    total_per_topic = dict(
-        published.order_by().values("fact__topic").annotate(n=Count("id")).values_list("fact__topic", "n")
-    )
-    cards = CardState.objects.filter(learner=learner, question__in=published).studied().order_by()
-    studied_per_topic = dict(
-        cards.values("question__fact__topic").annotate(n=Count("id")).values_list("question__fact__topic", "n")
-    )
-    due_per_topic = dict(
-        cards.filter(due__lte=now)
-        .values("question__fact__topic")
-        .annotate(n=Count("id"))
-        .values_list("question__fact__topic", "n")
-    )
-    topics = [
-        {
-            "topic": topic,
-            "total": total_per_topic.get(topic.pk, 0),
-            "studied": studied_per_topic.get(topic.pk, 0),
-            "due": due_per_topic.get(topic.pk, 0),
-        }
-        for topic in Topic.objects.order_by("position", "slug")
-        if total_per_topic.get(topic.pk)
-    ]
-    reviews = ReviewLog.objects.filter(learner=learner).aggregate(
-        today=Count("id", filter=Q(reviewed_at__gte=day_start)),
-        week=Count("id", filter=Q(reviewed_at__gte=day_start - datetime.timedelta(days=6))),
-        # How often a card that had been learned was remembered, over 30 days.
-        recalls=Count(
-            "id",
-            filter=Q(reviewed_at__gte=now - datetime.timedelta(days=30))
-            & ~Q(state_before__state=scheduling.NEW)
-            & Q(rating__gt=ReviewLog.Rating.AGAIN),
-        ),
-        recall_tries=Count(
-            "id", filter=Q(reviewed_at__gte=now - datetime.timedelta(days=30)) & ~Q(state_before__state=scheduling.NEW)
-        ),
-    )
+    dashboard = build_dashboard(learner, timezone.now()) if learner is not None else None
+    if dashboard is None or not dashboard.has_history:
+        return render(request, "quiz/progress.html", {"dashboard": None})
+    rtl = get_language_bidi()
+    labels = stage_labels()
     context = {
-        "learner": learner,
-        "topics": topics,
-        "studied": sum(row["studied"] for row in topics),
-        "total": sum(row["total"] for row in topics),
-        "due": sum(row["due"] for row in topics),
-        "reviews": reviews,
-        "recall_percent": (
-            round(100 * reviews["recalls"] / reviews["recall_tries"]) if reviews["recall_tries"] else None
+        "dashboard": dashboard,
+        "stage_chart": charts.row_chart([(labels[stage], n) for stage, n in dashboard.stages.items()], rtl=rtl),
+        "forecast_chart": charts.bar_chart(
+            [(date_format(day, "MONTH_DAY_FORMAT"), n) for day, n in dashboard.forecast],
+            rtl=rtl,
+            # Dates are long in some languages: label the first, middle and last days only.
+            labels_at={0, FORECAST_DAYS // 2, FORECAST_DAYS - 1},
         ),
+        "heatmap": charts.heatmap(dashboard.per_day, dashboard.today, rtl=rtl),
     }
     return render(request, "quiz/progress.html", context)

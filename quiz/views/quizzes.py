@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 
-from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -51,12 +50,7 @@ def quiz_start(request: HtmxHttpRequest, topic: str | None = None) -> HttpRespon
     recent: list[tuple[QuizAttempt, int, int]] = []  # attempt, right, out of
     if learner is not None:
         published = Question.objects.published()
-        attempts = list(
-            QuizAttempt.objects.filter(learner=learner, finished_at__isnull=False)
-            .select_related("topic")
-            .annotate(right=Count("answers", filter=Q(answers__is_correct=True, answers__question__in=published)))
-            .order_by("-started_at")[:5]
-        )
+        attempts = list(QuizAttempt.objects.finished_by(learner).select_related("topic").order_by("-started_at")[:5])
         drawn = {pk for attempt in attempts for pk in attempt.question_ids}
         ids = set(published.filter(pk__in=drawn).values_list("pk", flat=True))
         recent = [(attempt, attempt.right, len(attempt.counted(ids))) for attempt in attempts]
