@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from quiz import scheduling
 from quiz.models import CardState, Learner, Question, ReviewLog
@@ -643,3 +644,20 @@ def test_the_study_page_speaks_every_language(alice_client):
         assert f'<html lang="{code}"' in html
         assert word in html
         assert "Choose an answer" not in html and "Show answer" not in html
+
+
+def test_the_study_and_progress_pages_say_where_the_progress_is_kept(client, alice, content):
+    for path in ("/study/", "/progress/"):
+        assert "Your answers will be kept in this browser." in client.get(path).content.decode()
+    answer_current_card(client, rating=3)
+    until = client.session.get_expiry_date()
+    assert until - timezone.now() > datetime.timedelta(days=360)
+    expected = f"Your progress is kept in this browser until {date_format(until, 'DATE_FORMAT')}"
+    for path in ("/study/", "/progress/"):
+        html = client.get(path).content.decode()
+        assert expected in html
+        assert 'href="/account/signup/"' in html
+    spanish = client.get("/es/study/").content.decode()
+    assert "Su progreso se guarda en este navegador hasta el" in spanish
+    client.force_login(alice)
+    assert "Your progress is saved in your account" in client.get("/progress/").content.decode()

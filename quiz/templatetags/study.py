@@ -7,6 +7,7 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import ngettext
 
+from quiz.learners import kept_until
 from quiz.models import Topic
 
 register = template.Library()
@@ -22,6 +23,13 @@ def study_url(topic_slug: str | None) -> str:
 def quiz_url(topic_slug: str | None) -> str:
     """The quiz page of one topic (by slug), or of all of them."""
     return reverse("quiz:quiz-topic", args=[topic_slug]) if topic_slug else reverse("quiz:quiz")
+
+
+@register.inclusion_tag("includes/kept.html", takes_context=True)
+def progress_kept(context: template.Context) -> dict:
+    """Where the learner's progress is kept: their account, or this browser until a date."""
+    request = context["request"]
+    return {"user": request.user, "kept_until": kept_until(request)}
 
 
 @register.simple_tag
