@@ -1,7 +1,8 @@
-"""Send a first-time visitor to their browser's language."""
+"""Send a first-time visitor to their browser's language; answer 503 when the database is down."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -9,6 +10,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import is_valid_path
 from django.utils import translation
 from django.utils.translation import get_language_from_path, get_language_from_request
+
+from quiz.views.errors import UNAVAILABLE, database_unavailable
+
+logger = logging.getLogger(__name__)
 
 
 def first_visit_language(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -38,3 +43,22 @@ def first_visit_language(get_response: Callable[[HttpRequest], HttpResponse]):
         return get_response(request)
 
     return middleware
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that meets a database outage answers 503 instead of Django's bare 500.
+
+    The transaction the view was in has been rolled back by then, so nothing
+    was written; the learner is told so and asked to try again."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, UNAVAILABLE):
+            return None
+        logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exception)
+        return database_unavailable(request)
