@@ -48,8 +48,9 @@ def first_visit_language(get_response: Callable[[HttpRequest], HttpResponse]):
 class DatabaseUnavailableMiddleware:
     """A view that meets a database outage answers 503 instead of Django's bare 500.
 
-    The transaction the view was in has been rolled back by then, so nothing
-    was written; the learner is told so and asked to try again."""
+    The transaction the view was in has been rolled back by then. (A grade
+    committed just before the outage is kept; posting it again, with the same
+    review id, answers "already saved", so it is never counted twice.)"""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

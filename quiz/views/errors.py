@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from django.db import InterfaceError, OperationalError
@@ -15,8 +14,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views import defaults
 from django_htmx.http import reswap, retarget
-
-logger = logging.getLogger(__name__)
 
 # Lock timeouts, lost connections, a server that is down or restarting. An
 # IntegrityError or a DataError is a bug in our code, not an outage: those stay 500.
