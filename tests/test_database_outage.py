@@ -10,13 +10,18 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
 from django.db import DataError, OperationalError, connection
 from django.test import Client
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from quiz.models import CardState, Question, ReviewLog
 from tests.study_helpers import HTMX, current_card, hidden_fields
 from tests.test_settings import run_django
 
+ENGLISH_MESSAGE = "The service is not answering for a moment, so nothing was saved. Please try again."
 SPANISH_MESSAGE = "El servicio no responde por un momento"
 
 
@@ -141,3 +146,18 @@ def test_with_postgresql_unreachable_pages_and_healthz_answer_503():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["503", "503", "True", "503"]
+
+
+@pytest.mark.parametrize("language", [code for code, _name in settings.LANGUAGES])
+def test_the_503_page_speaks_every_language(client, content, language):
+    prefix = "" if language == "en" else f"/{language}"
+    with connection.execute_wrapper(fail_when(lambda sql: True, OperationalError("connection refused"))):
+        response = client.get(f"{prefix}/learn/")
+    with translation.override(language):
+        message = gettext(ENGLISH_MESSAGE)
+        title = gettext("Temporarily unavailable")
+    assert language == "en" or message != ENGLISH_MESSAGE
+    html = response.content.decode()
+    assert response.status_code == 503
+    assert escape(message) in html
+    assert f"<h1>{escape(title)}</h1>" in html
