@@ -18,7 +18,7 @@ for p in $$(ls -d $$root/versions/3.* 2>/dev/null | sort -rV); do \
 done; true
 endef
 
-.PHONY: help db run test serve lint format messages check-content bench clean
+.PHONY: help db run test serve lint format messages check-content bench bench-faults clean
 
 help:
 	@echo "make run       start the app on http://127.0.0.1:$(PORT) (SQLite, content loaded)"
@@ -28,6 +28,7 @@ help:
 	@echo "make format    ruff format and fix"
 	@echo "make messages  extract and compile UI translations (needs GNU gettext)"
 	@echo "make bench     run the benchmarks in bench/"
+	@echo "make bench-faults  gunicorn on PostgreSQL while PostgreSQL restarts and workers are killed (root)"
 
 $(PY):
 	@base=$$($(FIND_PYTHON)); \
@@ -79,6 +80,11 @@ check-content: db
 
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
+
+# Restarts the local PostgreSQL cluster (pg_ctlcluster, so run as root) and
+# uses its own database, twitch_bench_fault. Results: docs/performance.md.
+bench-faults: $(VENV)/.dev
+	$(PY) bench/faults.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -106,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "quiz.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -136,33 +138,46 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
-# Database: SQLite by default; DATABASE_URL (e.g. postgres://…) in production.
+
+def sqlite_database(path: str) -> dict:
+    """Django's settings for the SQLite file at `path`, however it was named.
+
+    IMMEDIATE takes the write lock at BEGIN, and the timeout makes a second
+    writer wait for it instead of failing with "database is locked". WAL lets
+    readers go on while one learner writes; synchronous=FULL syncs the WAL on
+    every commit, so an answer the learner saw acknowledged survives a power
+    loss (NORMAL can lose the last commits)."""
+    file = Path(path)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
+        },
+        # A file next to the database, not memory, so tests that answer from
+        # several threads at once exercise the same locking as a real server.
+        "TEST": {"NAME": str(file.with_name(f".test-{file.name}"))},
+    }
+
+
+# Database: an SQLite file by default (SQLITE_PATH, or DATABASE_URL=sqlite:///…);
+# DATABASE_URL=postgres://… in production.
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {
-        "default": dj_database_url.parse(
+    parsed: dict[str, Any] = dict(
+        dj_database_url.parse(
             DATABASE_URL,
             conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
             conn_health_checks=True,
         )
-    }
+    )
+    if parsed["ENGINE"] == "django.db.backends.sqlite3":
+        parsed = sqlite_database(parsed["NAME"])
+    DATABASES = {"default": parsed}
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock at BEGIN, and the timeout makes a
-                # second writer wait for it instead of failing with "database is locked".
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-            # A file, not memory, so tests that answer from several threads at once
-            # exercise the same locking as a real server.
-            "TEST": {"NAME": str(BASE_DIR / ".test-db.sqlite3")},
-        }
-    }
+    DATABASES = {"default": sqlite_database(env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

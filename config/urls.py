@@ -6,6 +6,9 @@ from django.urls import include, path
 
 from quiz.views.pages import favicon, healthz
 
+# A database outage met outside a view gets the 503 page too (quiz/views/errors.py).
+handler500 = "quiz.views.errors.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),

@@ -1,8 +1,9 @@
-"""Request wrappers: send a first-time visitor to their browser's language, and
-keep a session that holds progress alive."""
+"""Request wrappers: send a first-time visitor to their browser's language, keep
+a session that holds progress alive, and answer 503 when the database is down."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -12,6 +13,9 @@ from django.utils import timezone, translation
 from django.utils.translation import get_language_from_path, get_language_from_request
 
 from quiz.learners import keep_session
+from quiz.views.errors import UNAVAILABLE, database_unavailable
+
+logger = logging.getLogger(__name__)
 
 
 def first_visit_language(get_response: Callable[[HttpRequest], HttpResponse]):
@@ -52,9 +56,30 @@ def keep_progress(get_response: Callable[[HttpRequest], HttpResponse]):
     def middleware(request: HttpRequest) -> HttpResponse:
         response = get_response(request)
         # A view that never touched the session did not use the progress in it;
-        # checking `accessed` does not load the session.
-        if request.session.accessed:
+        # checking `accessed` does not load the session. After a server error
+        # (a database outage among them) leave it alone: reading it may fail too.
+        if request.session.accessed and response.status_code < 500:
             keep_session(request.session, timezone.now())
         return response
 
     return middleware
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that meets a database outage answers 503 instead of Django's bare 500.
+
+    The transaction the view was in has been rolled back by then. (A grade
+    committed just before the outage is kept; posting it again, with the same
+    review id, answers "already saved", so it is never counted twice.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, UNAVAILABLE):
+            return None
+        logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exception)
+        return database_unavailable(request)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.utils.html import escape
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from quiz.models import QUIZ_LENGTH, Question, QuizAnswer, QuizAttempt
 from tests.study_helpers import HTMX

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings import env_bool, env_int, env_str
+from config.settings import env_bool, env_int, env_str, sqlite_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -89,17 +89,52 @@ def test_a_malformed_debug_flag_stops_start_up():
     assert "DJANGO_DEBUG must be 'true' or 'false'" in result.stderr
 
 
-def test_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
+READ_SQLITE_SETTINGS = (
+    "from django.db import connection\n"
+    "with connection.cursor() as c:\n"
+    "    for pragma in ('journal_mode', 'synchronous', 'busy_timeout'):\n"
+    "        c.execute(f'PRAGMA {pragma}'); print(c.fetchone()[0])\n"
+    "print(connection.settings_dict['OPTIONS']['transaction_mode'])\n"
+    "print(connection.settings_dict['NAME'])"
+)
+
+
+def sqlite_ways(tmp_path: Path) -> dict[str, dict[str, str]]:
+    """Every way of naming the SQLite file, and the environment for it."""
+    return {
+        "SQLITE_PATH": {"SQLITE_PATH": str(tmp_path / "db.sqlite3")},
+        "DATABASE_URL": {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"},
+    }
+
+
+@pytest.mark.parametrize("way", ["SQLITE_PATH", "DATABASE_URL"])
+def test_every_way_of_naming_the_sqlite_file_gets_wal_full_sync_a_busy_timeout_and_immediate_writes(tmp_path, way):
+    # Read back from a live connection: synchronous 2 is FULL, busy_timeout is in milliseconds.
+    result = run_django(READ_SQLITE_SETTINGS, **sqlite_ways(tmp_path)[way])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wal", "2", "20000", "IMMEDIATE", str(tmp_path / "db.sqlite3")]
+
+
+def test_the_default_sqlite_file_gets_the_same_settings():
+    # Not opened here: that would create db.sqlite3 in the checkout. The two
+    # tests above read the same settings back from live connections.
     result = run_django(
-        "from django.db import connection\n"
-        "with connection.cursor() as c:\n"
-        "    c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])\n"
-        "print(connection.settings_dict['OPTIONS']['transaction_mode'])\n"
-        "print(connection.settings_dict['OPTIONS']['timeout'] > 0)",
-        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
+        "from django.conf import settings\n"
+        "from config.settings import sqlite_database\n"
+        "expected = sqlite_database(str(settings.BASE_DIR / 'db.sqlite3'))\n"
+        "actual = settings.DATABASES['default']\n"
+        "print(actual['OPTIONS'] == expected['OPTIONS'] and actual['TEST']['NAME'] == expected['TEST']['NAME'])"
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["wal", "IMMEDIATE", "True"]
+    assert result.stdout.strip() == "True"
+
+
+def test_sqlite_settings_are_built_in_one_place():
+    settings = sqlite_database("/srv/twitch/answers.sqlite3")
+    assert settings["ENGINE"] == "django.db.backends.sqlite3"
+    assert settings["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "PRAGMA synchronous=FULL" in settings["OPTIONS"]["init_command"]
+    assert settings["TEST"]["NAME"] == "/srv/twitch/.test-answers.sqlite3"
 
 
 def test_database_url_selects_postgresql():
