@@ -9,13 +9,15 @@ from quiz.models import Learner, ReviewLog
 from quiz.study import Phase, Shown, now_ms
 
 
-class TopicForm(forms.Form):
-    """Which topic the learner is studying (blank: all of them)."""
+class ScopeForm(forms.Form):
+    """What the learner is studying: one topic (by slug), the questions missed
+    in one of their quizzes (by its id), or (both blank) everything."""
 
     topic = forms.SlugField(required=False)
+    missed = forms.IntegerField(min_value=1, required=False)
 
 
-class CardForm(TopicForm):
+class CardForm(ScopeForm):
     """The hidden fields every study action posts: which card, as the learner saw it."""
 
     question = forms.IntegerField(min_value=1)

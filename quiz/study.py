@@ -13,9 +13,10 @@ from dataclasses import asdict, dataclass, field
 
 from django.core import signing
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
+from django.urls import reverse
 
 from quiz import scheduling
-from quiz.models import CardState, Choice, Learner, Question, ReviewLog, new_questions_for
+from quiz.models import CardState, Choice, Learner, Question, QuizAttempt, ReviewLog, new_questions_for
 
 CARD_RELATED = ("question__fact__source", "question__fact__topic")
 TOKEN_SALT = "quiz.study"
@@ -138,7 +139,56 @@ class Queue:
         return self.done_today + self.remaining
 
 
-def build_queue(learner: Learner, now: datetime.datetime, topic_slug: str | None = None) -> Queue:
+@dataclass(frozen=True)
+class Scope:
+    """Which cards a study session draws from: all of them, one topic's (by
+    slug), or the questions the learner missed in one of their quizzes."""
+
+    topic: str = ""
+    missed: QuizAttempt | None = None
+
+    def url(self) -> str:
+        if self.missed is not None:
+            return reverse("quiz:study-missed", args=[self.missed.pk])
+        if self.topic:
+            return reverse("quiz:study-topic", args=[self.topic])
+        return reverse("quiz:study")
+
+
+def build_queue(learner: Learner, now: datetime.datetime, scope: Scope = Scope()) -> Queue:
+    """The next card of the session and the counts shown beside it."""
+    if scope.missed is not None:
+        return build_missed_queue(learner, now, scope.missed)
+    return build_scheduled_queue(learner, now, scope.topic or None)
+
+
+def build_missed_queue(learner: Learner, now: datetime.datetime, attempt: QuizAttempt) -> Queue:
+    """The questions missed in `attempt` that the learner has not reviewed since
+    the quiz, in the quiz's order, whether due or not: studying them asks for
+    them now. Each answer is an ordinary review, scheduled as any other."""
+    missed = attempt.missed_ids()
+    since = attempt.finished_at or attempt.started_at
+    reviewed = set(
+        ReviewLog.objects.filter(learner_id=learner.pk, question_id__in=missed, reviewed_at__gte=since).values_list(
+            "question_id", flat=True
+        )
+    )
+    left = [pk for pk in missed if pk not in reviewed]
+    queue = Queue(
+        learner=learner, card=None, due_count=len(left), new_count=0, done_today=len(missed) - len(left), now=now
+    )
+    if left:
+        card = (
+            CardState.objects.select_related(*CARD_RELATED).filter(learner_id=learner.pk, question_id=left[0]).first()
+        )
+        if card is None:
+            question = Question.objects.select_related("fact__source", "fact__topic").get(pk=left[0])
+            card = CardState(learner=learner, question=question)
+        queue.show(with_choices(card))
+    return queue
+
+
+def build_scheduled_queue(learner: Learner, now: datetime.datetime, topic_slug: str | None = None) -> Queue:
     """The next card (due cards first, longest overdue first; then new cards up
     to what is left of today's allowance) and the counts shown beside it."""
     start = scheduling.day_start(now, learner.time_zone)

@@ -9,8 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
-from quiz.models import QUIZ_LENGTH, Question, QuizAnswer, QuizAttempt
-from tests.study_helpers import HTMX
+from quiz import scheduling
+from quiz.models import QUIZ_LENGTH, Question, QuizAnswer, QuizAttempt, ReviewLog
+from tests.study_helpers import HTMX, hidden_fields
 
 
 def start(client, path: str = "/quiz/") -> QuizAttempt:
@@ -209,3 +210,62 @@ def test_the_quiz_speaks_every_language(alice_client, code):
     # Escaped as the template escapes it: a prompt may hold quotation marks.
     assert escape(getattr(question, f"prompt_{code}")) in html
     assert "Choose an answer" not in html
+
+
+def miss_some(client, attempt: QuizAttempt, wrong: int = 3) -> list[int]:
+    """Answer the quiz: the first `wrong` questions wrongly, the rest rightly; return the missed ids."""
+    for index, pk in enumerate(attempt.question_ids):
+        question = Question.objects.get(pk=pk)
+        choice = question.choices.filter(is_correct=index >= wrong).first()
+        client.post(f"/quiz/attempt/{attempt.pk}/answer/", {"question": pk, "choice": choice.pk})
+    return attempt.question_ids[:wrong]
+
+
+def test_the_score_offers_to_study_the_questions_missed(alice_client):
+    attempt = start(alice_client)
+    miss_some(alice_client, attempt)
+    summary = alice_client.get(f"/quiz/attempt/{attempt.pk}/").content.decode()
+    assert f'href="/study/missed/{attempt.pk}/">Study the ones I missed</a>' in summary
+    perfect = start(alice_client)
+    miss_some(alice_client, perfect, wrong=0)
+    assert "Study the ones I missed" not in alice_client.get(f"/quiz/attempt/{perfect.pk}/").content.decode()
+
+
+def test_studying_the_missed_questions_goes_through_each_once_with_ordinary_reviews(alice_client):
+    attempt = start(alice_client)
+    missed = miss_some(alice_client, attempt)
+    seen = []
+    for number in range(len(missed)):
+        page = alice_client.get(f"/study/missed/{attempt.pk}/").content.decode()
+        assert "Study: the questions you missed" in page
+        assert f"{len(missed) - number} missed question" in page
+        fields = hidden_fields(page)
+        assert fields["missed"] == str(attempt.pk)
+        seen.append(int(fields["question"]))
+        question = Question.objects.get(pk=fields["question"])
+        right = question.choices.get(is_correct=True)
+        picked = alice_client.post("/study/answer/", {**fields, "choice": right.pk}, headers=HTMX).content.decode()
+        token = re.search(r'name="token" value="([^"]+)"', picked).group(1)
+        response = alice_client.post("/study/grade/", {**fields, "token": token, "rating": 3}, headers=HTMX)
+        assert response.status_code == 200
+        assert f'name="missed" value="{attempt.pk}"' in response.content.decode()
+    assert seen == missed  # in the quiz's order, each once, and only those
+    done = alice_client.get(f"/study/missed/{attempt.pk}/").content.decode()
+    assert "You have studied every question you missed in this quiz." in done
+    logs = ReviewLog.objects.filter(learner__user__username="alice").order_by("id")
+    assert [log.question_id for log in logs] == missed
+    for log in logs:  # ordinary FSRS reviews: a new card, graded Good
+        assert log.state_before["state"] == scheduling.NEW and log.rating == 3
+        assert log.state_after["state"] == scheduling.LEARNING
+
+
+def test_another_learners_missed_questions_are_404(client, alice, bob, content):
+    client.force_login(alice)
+    attempt = start(client)
+    miss_some(client, attempt)
+    client.force_login(bob)
+    assert client.get(f"/study/missed/{attempt.pk}/").status_code == 404
+    page = client.get("/study/").content.decode()
+    response = client.post("/study/grade/", {**hidden_fields(page), "missed": attempt.pk, "rating": 3})
+    assert response.status_code == 404
+    assert not ReviewLog.objects.exists()

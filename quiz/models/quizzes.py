@@ -68,6 +68,11 @@ class QuizAttempt(models.Model):
         published = set(published)
         return [pk for pk in self.question_ids if pk in published]
 
+    def missed_ids(self) -> list[int]:
+        """The questions answered wrongly in this attempt and still published, in order."""
+        wrong = set(self.answers.filter(is_correct=False).values_list("question_id", flat=True))
+        return [pk for pk in self.published_ids() if pk in wrong]
+
     def published_ids(self) -> list[int]:
         """The ids of this attempt's questions that are still published, in order."""
         return self.counted(Question.objects.published().filter(pk__in=self.question_ids).values_list("pk", flat=True))

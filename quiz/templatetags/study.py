@@ -14,12 +14,6 @@ register = template.Library()
 
 
 @register.simple_tag
-def study_url(topic_slug: str | None) -> str:
-    """The study page of one topic (by slug), or of all of them."""
-    return reverse("quiz:study-topic", args=[topic_slug]) if topic_slug else reverse("quiz:study")
-
-
-@register.simple_tag
 def quiz_url(topic_slug: str | None) -> str:
     """The quiz page of one topic (by slug), or of all of them."""
     return reverse("quiz:quiz-topic", args=[topic_slug]) if topic_slug else reverse("quiz:quiz")

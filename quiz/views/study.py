@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
-from django.core.validators import slug_re
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -21,24 +20,39 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from quiz.forms import AnswerForm, CardForm, GradeForm, SettingsForm, TopicForm
+from quiz.forms import AnswerForm, CardForm, GradeForm, ScopeForm, SettingsForm
 from quiz.learners import current_learner, get_learner, learner_filter, save_learner
-from quiz.models import CardState, Question, ReviewLog, Topic
-from quiz.study import Phase, Queue, Shown, build_queue, cards_with_choices, choices_prefetch
+from quiz.models import CardState, Question, QuizAttempt, ReviewLog, Topic
+from quiz.study import Phase, Queue, Scope, Shown, build_queue, cards_with_choices, choices_prefetch
 from quiz.templatetags.study import interval
-from quiz.views.common import HtmxHttpRequest, Problem, handles_problems
+from quiz.views.common import HtmxHttpRequest, Problem, handles_problems, owned_or_404
 
 Rating = ReviewLog.Rating
 
 
-def study_url(topic: str | None) -> str:
-    """The study page of one topic, or of all of them."""
-    return reverse("quiz:study-topic", args=[topic]) if topic else reverse("quiz:study")
-
-
 def back_to_studying(request: HtmxHttpRequest, *args: object, **kwargs: object) -> tuple[str, str]:
-    topic = request.POST.get("topic", "")
-    return study_url(topic if slug_re.fullmatch(topic) else None), gettext("Back to studying")
+    """The study page the refused request came from (the whole deck if that cannot be read)."""
+    form = ScopeForm(request.POST)
+    scope = Scope()
+    if form.is_valid():
+        missed = form.cleaned_data["missed"]
+        # Only a link: whose quiz it is was checked, or will be, where it is used.
+        scope = Scope(topic=form.cleaned_data["topic"], missed=QuizAttempt(pk=missed) if missed else None)
+    return scope.url(), gettext("Back to studying")
+
+
+def scope_for(request: HtmxHttpRequest, topic: str = "", missed: int | None = None) -> Scope:
+    """The session's scope; a quiz that is not the requesting learner's is a 404."""
+    attempt = None
+    if missed:
+        attempt = owned_or_404(
+            QuizAttempt.objects.all(), request, gettext("This quiz was not found. Nothing was saved."), pk=missed
+        )
+    return Scope(topic=topic or "", missed=attempt)
+
+
+def valid_scope(form: ScopeForm, request: HtmxHttpRequest) -> Scope:
+    return scope_for(request, form.cleaned_data["topic"], form.cleaned_data["missed"])
 
 
 handles_problems_here = handles_problems(live_region="#study-status", back=back_to_studying)
@@ -107,7 +121,7 @@ def already_saved(card: CardState, data: dict) -> bool:
     return False
 
 
-def card_context(queue: Queue, *, topic_slug: str | None, shown: Shown | None = None, announce: str = "") -> dict:
+def card_context(queue: Queue, *, scope: Scope, shown: Shown | None = None, announce: str = "") -> dict:
     """What the card region and the progress beside it show."""
     card = queue.card
     if shown is None and card is not None:
@@ -118,7 +132,7 @@ def card_context(queue: Queue, *, topic_slug: str | None, shown: Shown | None = 
         "learner": queue.learner,
         "card": card,
         "question": card.question if card else None,
-        "topic_slug": topic_slug or "",
+        "scope": scope,
         "shown": shown,
         "phase": phase,
         "Phase": Phase,
@@ -137,7 +151,7 @@ def card_context(queue: Queue, *, topic_slug: str | None, shown: Shown | None = 
 
 def card_region(
     request: HtmxHttpRequest,
-    topic_slug: str | None,
+    scope: Scope,
     queue: Callable[[], Queue],
     *,
     shown: Shown | None = None,
@@ -147,18 +161,20 @@ def card_region(
     counted, the progress); without, a redirect to the study page carrying
     what to show. `queue` is only built when something is rendered."""
     if not request.htmx:
-        url = study_url(topic_slug)
+        url = scope.url()
         return HttpResponseRedirect(f"{url}?show={shown.sign()}" if shown and shown.phase != Phase.FRONT else url)
-    context = card_context(queue(), topic_slug=topic_slug, shown=shown, announce=announce)
+    context = card_context(queue(), scope=scope, shown=shown, announce=announce)
     return render(request, "quiz/study.html#swap", context)
 
 
 @require_GET
-def study(request: HtmxHttpRequest, topic: str | None = None) -> HttpResponse:
+@handles_problems_here
+def study(request: HtmxHttpRequest, topic: str | None = None, missed: int | None = None) -> HttpResponse:
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
-    queue = build_queue(current_learner(request), timezone.now(), topic)
+    scope = scope_for(request, topic or "", missed)
+    queue = build_queue(current_learner(request), timezone.now(), scope)
     shown = shown_from_query(request, queue)
-    context = card_context(queue, topic_slug=topic, shown=shown) | {"topic": topic_obj}
+    context = card_context(queue, scope=scope, shown=shown) | {"topic": topic_obj}
     return render(request, "quiz/study.html#swap" if request.htmx else "quiz/study.html", context)
 
 
@@ -186,6 +202,7 @@ def shown_from_query(request: HtmxHttpRequest, queue: Queue) -> Shown | None:
 def reveal(request: HtmxHttpRequest) -> HttpResponse:
     """Show a flashcard's answer (no write: grading comes next)."""
     form = valid_form(CardForm, request)
+    scope = valid_scope(form, request)
     now = timezone.now()
     card = card_for_learner(request, form.cleaned_data["question"])
     check_version(card, form.cleaned_data["version"])
@@ -193,7 +210,7 @@ def reveal(request: HtmxHttpRequest) -> HttpResponse:
         raise Problem(400, gettext("Pick one of the answers for this card."))
     return card_region(
         request,
-        form.cleaned_data["topic"],
+        scope,
         lambda: Queue.of_one(card, now),
         shown=form.shown(Phase.REVEALED, now),
         announce=gettext("Answer shown. Grade how well you remembered it."),
@@ -206,6 +223,7 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
     """Pick a choice: a wrong pick is graded Again now; a right one offers Hard, Good, Easy."""
     form = valid_form(AnswerForm, request)
     data = form.cleaned_data
+    scope = valid_scope(form, request)
     now = timezone.now()
     card = card_for_learner(request, data["question"])
     if card.question.is_flashcard:
@@ -217,7 +235,7 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
         check_version(card, data["version"])
         return card_region(
             request,
-            data["topic"],
+            scope,
             lambda: Queue.of_one(card, now),
             shown=form.shown(Phase.PICKED_RIGHT, now, choice=choice.pk),
             announce=gettext("Right. Now grade how easily you knew it."),
@@ -229,8 +247,8 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
     )
     return card_region(
         request,
-        data["topic"],
-        lambda: build_queue(card.learner, now, data["topic"]).show(card),
+        scope,
+        lambda: build_queue(card.learner, now, scope).show(card),
         shown=shown,
         announce=gettext("Not quite. Graded Again: this card comes back soon."),
     )
@@ -276,7 +294,7 @@ def record(
 def grade(request: HtmxHttpRequest) -> HttpResponse:
     form = valid_form(GradeForm, request)
     rating = Rating(form.cleaned_data["rating"])
-    topic = form.cleaned_data["topic"]
+    scope = valid_scope(form, request)
     now = timezone.now()
     card, saved = record(request, form, rating=rating, now=now)
     if saved:
@@ -287,21 +305,21 @@ def grade(request: HtmxHttpRequest) -> HttpResponse:
         }
     else:
         announce = gettext("That answer was already saved.")
-    return card_region(request, topic, lambda: build_queue(card.learner, now, topic), announce=announce)
+    return card_region(request, scope, lambda: build_queue(card.learner, now, scope), announce=announce)
 
 
 @require_POST
 @handles_problems_here
 def undo(request: HtmxHttpRequest) -> HttpResponse:
     """Take back the learner's own most recent answer: the card's state is put back exactly."""
-    topic = valid_form(TopicForm, request).cleaned_data["topic"]
+    scope = valid_scope(valid_form(ScopeForm, request), request)
     learner = get_learner(request, create=False)
     if learner is None or not learner.undo_last_review():
         raise Problem(409, gettext("There is no answer to undo."))
     return card_region(
         request,
-        topic,
-        lambda: build_queue(learner, timezone.now(), topic),
+        scope,
+        lambda: build_queue(learner, timezone.now(), scope),
         announce=gettext("Your last answer was undone."),
     )
 
@@ -310,14 +328,14 @@ def undo(request: HtmxHttpRequest) -> HttpResponse:
 @handles_problems_here
 def more_new(request: HtmxHttpRequest) -> HttpResponse:
     """Allow another batch of new cards today."""
-    topic = valid_form(TopicForm, request).cleaned_data["topic"]
+    scope = valid_scope(valid_form(ScopeForm, request), request)
     learner = get_learner(request)
     now = timezone.now()
     batch = learner.allow_more_new(now)
     announce = ngettext("%(count)d more new card for today.", "%(count)d more new cards for today.", batch) % {
         "count": batch
     }
-    return card_region(request, topic, lambda: build_queue(learner, now, topic), announce=announce)
+    return card_region(request, scope, lambda: build_queue(learner, now, scope), announce=announce)
 
 
 @require_http_methods(["GET", "POST"])
