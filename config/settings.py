@@ -230,6 +230,27 @@ LOGIN_URL = "quiz:signin"
 LOGIN_REDIRECT_URL = "quiz:progress"
 LOGOUT_REDIRECT_URL = "quiz:home"
 
+# Email, for password resets. Without EMAIL_HOST messages are printed to the
+# console (development); with it they go out through that SMTP server.
+# The variables keep Django's classic names; the values go into MAILERS.
+if os.environ.get("EMAIL_HOST"):
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env_str("EMAIL_HOST"),
+                "port": env_int("EMAIL_PORT", 587),
+                "username": env_str("EMAIL_HOST_USER", ""),
+                "password": env_str("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+                "timeout": 10,
+            },
+        }
+    }
+else:
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Twitch Facts <noreply@localhost>")
+
 # Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for
 # one username from one address, that pair waits AXES_COOLOFF_TIME hours.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
