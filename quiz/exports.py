@@ -16,6 +16,7 @@ from pathlib import Path
 
 import genanki
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -50,15 +51,17 @@ def iso(moment: datetime.datetime | None) -> str | None:
     return moment.astimezone(datetime.UTC).isoformat() if moment else None
 
 
-def learner_data(learner: Learner | None, now: datetime.datetime) -> dict:
-    """Everything stored about one learner, in a fixed number of queries.
-
-    A visitor who never studied has no learner yet: their export is empty."""
-    data: dict = {"exported_at": iso(now), "account": None, "settings": None, "cards": [], "reviews": []}
-    data["quiz_attempts"] = []
-    if learner is None:
-        return data
-    user = learner.user
+def learner_data(user: User | None, learner: Learner | None, now: datetime.datetime) -> dict:
+    """Everything stored about one user (None for a visitor) and their learner,
+    in a fixed number of queries. Whoever never studied has no learner yet."""
+    data: dict = {
+        "exported_at": iso(now),
+        "account": None,
+        "settings": None,
+        "cards": [],
+        "reviews": [],
+        "quiz_attempts": [],
+    }
     if user is not None:
         data["account"] = {
             "username": user.get_username(),
@@ -66,6 +69,8 @@ def learner_data(learner: Learner | None, now: datetime.datetime) -> dict:
             "date_joined": iso(user.date_joined),
             "last_login": iso(user.last_login),
         }
+    if learner is None:
+        return data
     data["settings"] = {
         "created_at": iso(learner.created_at),
         "desired_retention": learner.desired_retention,

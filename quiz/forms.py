@@ -71,6 +71,11 @@ class LanguageForm(forms.ModelForm):
 class AnkiForm(forms.Form):
     language = forms.ChoiceField(label=_("Language of the cards"), choices=language_choices)
 
+    def __init__(self, *args, **kwargs) -> None:
+        # The account page also has the preferred-language field: keep the ids apart.
+        kwargs.setdefault("auto_id", "id_anki_%s")
+        super().__init__(*args, **kwargs)
+
 
 class ResetProgressForm(forms.Form):
     confirm = forms.BooleanField(

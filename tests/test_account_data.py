@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 import json
+import re
 import sqlite3
 import zipfile
 from contextlib import closing
@@ -122,13 +123,20 @@ def test_a_visitor_who_never_studied_gets_an_empty_export_and_nothing_is_created
     assert not Learner.objects.exists()
 
 
+def test_an_account_that_never_studied_still_exports_its_account(alice_client):
+    data = json.loads(download(alice_client, "/account/export/").content)
+    assert data["account"]["email"] == "alice@example.org"
+    assert data["settings"] is None and data["reviews"] == []
+
+
 @pytest.mark.parametrize("cards", [2, 8])
 def test_the_export_runs_a_constant_number_of_queries(alice_client, cards):
     study(alice_client, cards)
     take_a_quiz(alice_client, answers=cards)
-    with CaptureQueriesContext(connection) as queries:
-        download(alice_client, "/account/export/")
-    assert len(queries) <= 9
+    for path in ("/account/export/", "/account/export/reviews.csv"):
+        with CaptureQueriesContext(connection) as queries:
+            download(alice_client, path)
+        assert len(queries) <= 9, path
 
 
 # --- Anki ---------------------------------------------------------------------
@@ -388,6 +396,9 @@ def test_saving_a_preferred_language_stores_it_and_switches_to_it(alice_client, 
     assert Learner.objects.get(user=alice).language == "hi"
     alice.refresh_from_db()
     assert alice.email == "alice@example.net"
+    with translation.override("hi"):
+        saved = translation.gettext("Your account details were saved.")
+    assert saved in alice_client.get("/hi/account/").content.decode()
 
 
 def test_a_bad_email_or_language_saves_nothing(alice_client, alice):
@@ -422,6 +433,8 @@ def test_the_account_page_gathers_everything_for_an_account(alice_client):
     ):
         assert f'"{url}"' in html, url
     assert '<option value="en" selected>' in html  # the Anki deck defaults to the page language
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
 
 
 def test_a_visitor_sees_export_and_reset_but_no_account_controls(client, db):

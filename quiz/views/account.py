@@ -15,6 +15,7 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy, translate_url
+from django.utils import translation
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -55,7 +56,9 @@ def account_details(request: HttpRequest) -> HttpResponse:
     if not language:
         messages.success(request, gettext("Your account details were saved."))
         return HttpResponseRedirect(reverse("quiz:account"))
-    # Switch to the chosen language now, as signing in would.
+    # Switch to the chosen language now, as signing in would, and say so in it.
+    with translation.override(language):
+        messages.success(request, gettext("Your account details were saved."))
     response = HttpResponseRedirect(translate_url(reverse("quiz:account"), language))
     set_language_cookie(response, language)
     return response

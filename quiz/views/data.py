@@ -30,7 +30,8 @@ def attachment(response: HttpResponse, filename: str) -> HttpResponse:
 @require_GET
 def export_json(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    data = exports.learner_data(get_learner(request, create=False), now)
+    user = request.user if request.user.is_authenticated else None
+    data = exports.learner_data(user, get_learner(request, create=False), now)
     body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     return attachment(response, f"twitch-facts-{now:%Y-%m-%d}.json")
