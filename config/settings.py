@@ -230,25 +230,26 @@ LOGIN_URL = "quiz:signin"
 LOGIN_REDIRECT_URL = "quiz:progress"
 LOGOUT_REDIRECT_URL = "quiz:home"
 
-# Email, for password resets. Without EMAIL_HOST messages are printed to the
-# console (development); with it they go out through that SMTP server.
+# Email, for password resets. In development, without EMAIL_HOST, messages are
+# printed to the console; otherwise they go out by SMTP (production with no
+# EMAIL_HOST uses a mail server on localhost, as Django always has).
 # The variables keep Django's classic names; the values go into MAILERS.
-if os.environ.get("EMAIL_HOST"):
+if DEBUG and not os.environ.get("EMAIL_HOST"):
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+else:
     MAILERS = {
         "default": {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": env_str("EMAIL_HOST"),
-                "port": env_int("EMAIL_PORT", 587),
+                "host": env_str("EMAIL_HOST", "localhost"),
+                "port": env_int("EMAIL_PORT", 25),
                 "username": env_str("EMAIL_HOST_USER", ""),
                 "password": env_str("EMAIL_HOST_PASSWORD", ""),
-                "use_tls": env_bool("EMAIL_USE_TLS", True),
+                "use_tls": env_bool("EMAIL_USE_TLS", False),
                 "timeout": 10,
             },
         }
     }
-else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Twitch Facts <noreply@localhost>")
 
 # Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for
