@@ -142,17 +142,22 @@ def test_the_export_runs_a_constant_number_of_queries(alice_client, cards):
 # --- Anki ---------------------------------------------------------------------
 
 
-def open_apkg(data: bytes, tmp_path) -> list[tuple[str, str]]:
-    """The (guid, fields) of every note in an .apkg, read as Anki would."""
+def read_apkg(data: bytes, tmp_path, sql: str) -> list[tuple]:
+    """Run `sql` on the collection inside an .apkg, opened as Anki would."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert "collection.anki2" in archive.namelist()
         path = tmp_path / "collection.anki2"
         path.write_bytes(archive.read("collection.anki2"))
     with closing(sqlite3.connect(path)) as database:
-        notes = database.execute("SELECT guid, flds FROM notes ORDER BY guid").fetchall()
-        cards = database.execute("SELECT count(*) FROM cards").fetchone()[0]
+        rows = database.execute(sql).fetchall()
     path.unlink()
-    assert cards == len(notes)
+    return rows
+
+
+def open_apkg(data: bytes, tmp_path) -> list[tuple[str, str]]:
+    """The (guid, fields) of every note, each with exactly one card."""
+    notes = read_apkg(data, tmp_path, "SELECT guid, flds FROM notes ORDER BY guid")
+    assert read_apkg(data, tmp_path, "SELECT count(*) FROM cards") == [(len(notes),)]
     return notes
 
 
@@ -171,6 +176,10 @@ def test_the_anki_note_ids_stay_the_same_from_one_download_to_the_next(content, 
     assert [guid for guid, _ in first] == [guid for guid, _ in later]
     question = Question.objects.published().first()
     assert exports.anki_guid(question.key, "es") in {guid for guid, _ in first}
+    # The deck and the note type keep their ids too, so Anki recognises them.
+    [(decks, models)] = read_apkg(exports.anki_package("es", NOW), tmp_path, "SELECT decks, models FROM col")
+    assert str(exports.anki_deck_id("es")) in json.loads(decks)
+    assert list(json.loads(models)) == [str(exports.ANKI_MODEL_ID)]
 
 
 def test_the_anki_deck_is_in_the_chosen_language_with_answer_explanation_and_source(client, content, tmp_path):
@@ -360,6 +369,12 @@ def test_an_unknown_email_address_sends_nothing_and_says_the_same(client, alice,
     response = client.post("/account/password/reset/", {"email": "nobody@example.org"})
     assert response.headers["Location"] == "/account/password/reset/sent/"
     assert mailoutbox == []
+
+
+def test_a_used_or_forged_reset_link_says_it_no_longer_works(client, alice):
+    response = client.get("/account/password/reset/MQ/forged-token/")
+    assert response.status_code == 200
+    assert "This link no longer works" in response.content.decode()
 
 
 def test_the_sign_in_page_links_to_the_password_reset(client, db):
