@@ -1,8 +1,11 @@
-"""Accounts: who the client is, for sign-in throttling."""
+"""Accounts: who the client is, for sign-in throttling, and closing an account."""
 
 from __future__ import annotations
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 from django.http import HttpRequest
 
 
@@ -15,3 +18,13 @@ def client_ip(request: HttpRequest) -> str:
         if forwarded.strip():
             return forwarded.split(",")[-1].strip()
     return request.META.get("REMOTE_ADDR", "")
+
+
+@transaction.atomic
+def delete_account(user: AbstractBaseUser) -> None:
+    """Delete the user and all their progress (through the learner's cascades),
+    and django-axes' sign-in records of their username."""
+    username = user.get_username()
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(username=username).delete()
+    user.delete()

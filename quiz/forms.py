@@ -3,6 +3,12 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.models import User
+from django.http import HttpRequest
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from quiz.models import Learner, ReviewLog
@@ -83,3 +89,73 @@ class SettingsForm(forms.ModelForm):
         ]
         widgets = {"desired_retention": forms.NumberInput(attrs={"step": "0.01", "min": "0.70", "max": "0.97"})}
         help_texts = {"new_per_day": _("New cards introduced each day (0 to 200).")}
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Each language in its own name, so everyone can find theirs."""
+    return [(code, translation.get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+
+
+class EmailForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["email"]
+        help_texts = {"email": _("Only used to reset a forgotten password.")}
+
+
+class LanguageForm(forms.ModelForm):
+    class Meta:
+        model = Learner
+        fields = ["language"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["language"]
+        assert isinstance(field, forms.ChoiceField)  # the model field has choices
+        field.choices = [("", _("Follow my browser")), *language_choices()]
+
+
+class AnkiForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language of the cards"), choices=language_choices)
+
+    def __init__(self, *args, **kwargs) -> None:
+        # The account page also has the preferred-language field: keep the ids apart.
+        kwargs.setdefault("auto_id", "id_anki_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ResetProgressForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that all my cards, answers and quiz results will be deleted."), required=True
+    )
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, request: HttpRequest, *args, **kwargs) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        # authenticate() rather than check_password(): django-axes then throttles
+        # guesses here as it does at sign-in, in case someone else has the session.
+        found = authenticate(self.request, username=user.get_username(), password=password)
+        if found is None or found.pk != user.pk:
+            raise forms.ValidationError(_("This password is not right."), code="wrong_password")
+        return password
+
+
+class LearnerPasswordResetForm(PasswordResetForm):
+    """Sends the reset email in the learner's chosen language, or else in the
+    language of the page the request came from."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs) -> None:
+        user = context["user"]
+        language = Learner.objects.filter(user=user).values_list("language", flat=True).first()
+        with translation.override(language or translation.get_language()):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

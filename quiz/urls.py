@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from quiz.views import account, pages, progress, quizzes, study
+from quiz.views import account, data, pages, progress, quizzes, study
 
 app_name = "quiz"
 
@@ -28,4 +28,16 @@ urlpatterns = [
     path("account/signup/", account.signup, name="signup"),
     path("account/signin/", account.signin, name="signin"),
     path("account/signout/", account.signout, name="signout"),
+    path("account/details/", account.account_details, name="account-details"),
+    path("account/password/", account.password_change, name="password-change"),
+    path("account/password/reset/", account.password_reset, name="password-reset"),
+    path("account/password/reset/sent/", account.password_reset_sent, name="password-reset-sent"),
+    path("account/password/reset/<uidb64>/<token>/", account.password_reset_confirm, name="password-reset-confirm"),
+    path("account/password/reset/done/", account.password_reset_complete, name="password-reset-complete"),
+    path("account/delete/", account.delete, name="account-delete"),
+    path("account/export/", data.export_json, name="export"),
+    path("account/export/reviews.csv", data.export_csv, name="export-csv"),
+    path("account/anki/", data.anki, name="anki"),
+    path("account/reset-progress/", data.reset_progress, name="reset-progress"),
+    path("privacy/", pages.privacy, name="privacy"),
 ]

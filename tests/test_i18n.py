@@ -26,6 +26,8 @@ def pages(code: str) -> list[str]:
     topic_pages = [f"/learn/{slug}/" for slug in Topic.objects.values_list("slug", flat=True)]
     study_pages = ["/study/", "/study/settings/", "/study/causes/", "/quiz/", "/quiz/triggers/", "/progress/"]
     study_pages += ["/account/", "/account/signin/", "/account/signup/"]
+    study_pages += ["/account/password/reset/", "/account/password/reset/sent/", "/account/reset-progress/"]
+    study_pages += ["/privacy/"]
     return [prefix(code) + path for path in ["/", "/learn/", *topic_pages, *study_pages]]
 
 

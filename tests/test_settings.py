@@ -51,7 +51,8 @@ def test_env_str_fails_loudly_when_required_and_missing(monkeypatch):
 
 def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
     """Run `code` after django.setup() in a fresh process with the given environment."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    prefixes = ("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "config.settings"
     script = f"import django; django.setup()\n{code}"
@@ -172,3 +173,35 @@ def test_guests_cannot_be_purged_while_their_session_could_still_come_back():
     result = run_django("print('started')", GUEST_SESSION_DAYS="365", GUEST_RETENTION_DAYS="30")
     assert result.returncode != 0
     assert "GUEST_RETENTION_DAYS must not be shorter than GUEST_SESSION_DAYS" in result.stderr
+
+
+MAILER = "from django.conf import settings; m = settings.MAILERS['default']; print(m['BACKEND'], m.get('OPTIONS'))"
+
+
+def test_development_prints_emails_to_the_console():
+    result = run_django(MAILER, DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend None"
+
+
+def test_email_host_sends_emails_by_smtp_with_the_given_settings():
+    result = run_django(
+        MAILER,
+        EMAIL_HOST="smtp.example.org",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="app",
+        EMAIL_HOST_PASSWORD="secret",
+        EMAIL_USE_TLS="true",
+    )
+    assert result.returncode == 0, result.stderr
+    backend, options = result.stdout.strip().split(" ", 1)
+    assert backend == "django.core.mail.backends.smtp.EmailBackend"
+    assert (
+        "'host': 'smtp.example.org', 'port': 587, 'username': 'app', 'password': 'secret', 'use_tls': True" in options
+    )
+
+
+def test_production_never_uses_the_console_for_email():
+    result = run_django(MAILER, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 60, DJANGO_ALLOWED_HOSTS="example.org")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("django.core.mail.backends.smtp.EmailBackend {'host': 'localhost'")

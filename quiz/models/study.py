@@ -70,6 +70,13 @@ class Learner(models.Model):
         choices=time_zone_choices,
         help_text=_("Daily limits start again at midnight in this time zone."),
     )
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("The site switches to this language when you sign in. Leave empty to follow your browser."),
+    )
     extra_new_on = models.DateField(null=True, blank=True)
     extra_new = models.PositiveSmallIntegerField(default=0)
 
@@ -105,6 +112,15 @@ class Learner(models.Model):
             return False
         self.cards.select_for_update().get(question_id=log.question_id).undo(log)
         return True
+
+    @transaction.atomic
+    def reset_progress(self) -> None:
+        """Forget every card state, answer and quiz attempt; the settings stay."""
+        self.cards.all().delete()
+        self.reviews.all().delete()
+        self.quiz_attempts.all().delete()
+        self.extra_new, self.extra_new_on = 0, None
+        self.save(update_fields=["extra_new", "extra_new_on"])
 
     @transaction.atomic
     def merge_into(self, other: Learner) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -42,6 +43,13 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
             "facts": [fact for fact in facts if not fact.is_warning_sign],
         },
     )
+
+
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    # The purge period is a setting (purge_guests); say what it is, not what it was.
+    days = getattr(settings, "GUEST_RETENTION_DAYS", 365)
+    return render(request, "quiz/privacy.html", {"guest_retention_days": days})
 
 
 @never_cache

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from quiz.models import CardState, Question, ReviewLog
@@ -122,7 +123,18 @@ def test_every_language_renders_the_study_page_accessibly(site, page: Page, cons
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/learn/when-to-worry/", "/study/settings/", "/quiz/", "/progress/", "/account/signup/"]
+    "path",
+    [
+        "/",
+        "/learn/when-to-worry/",
+        "/study/settings/",
+        "/quiz/",
+        "/progress/",
+        "/account/signup/",
+        "/account/",
+        "/account/reset-progress/",
+        "/privacy/",
+    ],
 )
 def test_other_pages_are_accessible(site, page: Page, console_errors, path):
     page.goto(f"{site}{path}")
@@ -164,3 +176,15 @@ def test_pages_fit_a_320_pixel_phone_without_sideways_scrolling(site, browser):
         page.goto(f"{site}{path}")
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
     context.close()
+
+
+def test_a_signed_in_learners_account_pages_are_accessible(site, page: Page, console_errors):
+    User.objects.create_user("fern", "fern@example.org", "a long passphrase 42")
+    page.goto(f"{site}/account/signin/")
+    page.get_by_label("Username").fill("fern")
+    page.get_by_label("Password").fill("a long passphrase 42")
+    page.get_by_role("button", name="Sign in").click()
+    for path in ["/account/", "/account/password/", "/account/delete/", "/ar/account/"]:
+        page.goto(f"{site}{path}")
+        assert_accessible(page)
+    assert console_errors == []
