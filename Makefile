@@ -18,7 +18,7 @@ for p in $$(ls -d $$root/versions/3.* 2>/dev/null | sort -rV); do \
 done; true
 endef
 
-.PHONY: help db run test serve lint format messages check-content bench bench-faults clean
+.PHONY: help db run test serve lint format messages check-content bench bench-faults screenshots clean
 
 help:
 	@echo "make run       start the app on http://127.0.0.1:$(PORT) (SQLite, content loaded)"
@@ -29,6 +29,7 @@ help:
 	@echo "make messages  extract and compile UI translations (needs GNU gettext)"
 	@echo "make bench     run the benchmarks in bench/"
 	@echo "make bench-faults  gunicorn on PostgreSQL while PostgreSQL restarts and workers are killed (root)"
+	@echo "make screenshots   retake the README's screenshots (docs/) with the browser suite"
 
 $(PY):
 	@base=$$($(FIND_PYTHON)); \
@@ -77,6 +78,10 @@ messages: $(VENV)/.runtime
 
 check-content: db
 	$(PY) manage.py check_content
+
+# The README's pictures, taken by the browser journey test from the running app.
+screenshots: $(VENV)/.dev
+	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/e2e/test_learner_journey.py
 
 bench: $(VENV)/.dev
 	$(PY) bench/run.py

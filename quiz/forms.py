@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils import translation
@@ -159,3 +159,9 @@ class LearnerPasswordResetForm(PasswordResetForm):
         language = Learner.objects.filter(user=user).values_list("language", flat=True).first()
         with translation.override(language or translation.get_language()):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+
+
+class SignUpForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        fields = ("username", "email")
+        help_texts = {"email": _("Optional. Only used to reset a forgotten password.")}
