@@ -107,7 +107,9 @@ class Learner(models.Model):
     def undo_last_review(self) -> bool:
         """Take back the newest answer: its card gets back the state from before
         it, and its log row goes. False when there is nothing to undo."""
-        log = self.reviews.select_for_update().order_by("-id").first()
+        # Newest in the order a merge replays answers (time, then id), so undo
+        # after a merge takes back the answer the replayed state ended with.
+        log = self.reviews.select_for_update().order_by("-reviewed_at", "-id").first()
         if log is None:
             return False
         self.cards.select_for_update().get(question_id=log.question_id).undo(log)
