@@ -57,6 +57,9 @@ run: db
 test: $(VENV)/.dev
 	$(PY) -m pytest
 
+# Production: DEBUG is off unless DJANGO_DEBUG says otherwise, so settings.py
+# refuses to start without DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
+serve: export DJANGO_DEBUG ?= false
 serve: $(VENV)/.runtime
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	$(PY) manage.py migrate --no-input

@@ -138,6 +138,10 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Django masks settings whose names look secret; the database and cache URLs
+# carry passwords under names that do not (quiz/views/errors.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "quiz.views.errors.SecretURLFilter"
+
 
 def sqlite_database(path: str) -> dict:
     """Django's settings for the SQLite file at `path`, however it was named.
@@ -312,6 +316,11 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies of ours each append one X-Forwarded-For entry (a load
+# balancer in front of nginx is 2): the client is that many entries from the end.
+TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 1 if BEHIND_PROXY else 0)
+if TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("DJANGO_TRUSTED_PROXIES must not be negative.")
 
 HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
@@ -319,8 +328,12 @@ SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000 if HTTPS else 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
-SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", HTTPS)
+# Opt-in: they bind every subdomain, and a preloaded domain stays HTTPS-only
+# in browsers for months after it is taken off the list.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+# A load balancer's health check speaks plain HTTP: it gets 200/503, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SAMESITE: Final = "Lax"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -10,14 +12,25 @@ from django.http import HttpRequest
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The client's address. Behind our reverse proxy, the last entry of
-    X-Forwarded-For is the one the proxy itself appended; earlier entries
-    come from the client and cannot be trusted."""
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    """The client's address, as the nearest proxy we trust saw it.
+
+    Each of our TRUSTED_PROXIES proxies appends the address it received from
+    to X-Forwarded-For, so the client is that many entries from the end;
+    entries before it were written by the client and prove nothing. Without a
+    proxy, with fewer entries than proxies, or with an entry that is not an IP
+    address, it is the connection's address."""
+    candidates = [request.META.get("REMOTE_ADDR", "")]
+    proxies = settings.TRUSTED_PROXIES
+    if proxies:
+        entries = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(entries) >= proxies:
+            candidates.insert(0, entries[-proxies])
+    for candidate in candidates:
+        try:
+            return str(ipaddress.ip_address(candidate))
+        except ValueError:
+            continue
+    return ""
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.contrib.auth.models import User
 
 from quiz.accounts import client_ip
@@ -77,9 +78,35 @@ def test_progress_counts_what_was_studied(client, alice, content):
     assert '<th scope="row"><a href="/learn/what-they-are/">' in html
 
 
-def test_the_client_address_behind_the_proxy_is_the_last_forwarded_one(rf, settings):
+def test_the_client_address_behind_one_proxy_is_the_last_forwarded_one(rf, settings):
     request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.2")
-    settings.BEHIND_PROXY = False
+    settings.TRUSTED_PROXIES = 0
     assert client_ip(request) == "10.0.0.2"
-    settings.BEHIND_PROXY = True
+    settings.TRUSTED_PROXIES = 1
     assert client_ip(request) == "203.0.113.9"
+
+
+def test_behind_two_proxies_the_client_is_the_second_entry_from_the_end(rf, settings):
+    # A load balancer appended the client, then nginx appended the load balancer.
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9, 10.0.0.7", REMOTE_ADDR="10.0.0.2")
+    settings.TRUSTED_PROXIES = 2
+    assert client_ip(request) == "203.0.113.9"
+
+
+@pytest.mark.parametrize("forwarded", ["not-an-address", "203.0.113.9; drop table", "", "1.2.3.4.5", "x" * 500])
+def test_a_forwarded_entry_that_is_not_an_address_falls_back_to_the_connection(rf, settings, forwarded):
+    request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.2")
+    settings.TRUSTED_PROXIES = 1
+    assert client_ip(request) == "10.0.0.2"
+
+
+def test_fewer_forwarded_entries_than_proxies_falls_back_to_the_connection(rf, settings):
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="10.0.0.2")
+    settings.TRUSTED_PROXIES = 2
+    assert client_ip(request) == "10.0.0.2"
+
+
+def test_ipv6_addresses_are_read_and_normalised(rf, settings):
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="2001:DB8::0:1", REMOTE_ADDR="10.0.0.2")
+    settings.TRUSTED_PROXIES = 1
+    assert client_ip(request) == "2001:db8::1"

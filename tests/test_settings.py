@@ -205,3 +205,67 @@ def test_production_never_uses_the_console_for_email():
     result = run_django(MAILER, DJANGO_DEBUG="false", DJANGO_SECRET_KEY="x" * 60, DJANGO_ALLOWED_HOSTS="example.org")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("django.core.mail.backends.smtp.EmailBackend {'host': 'localhost'")
+
+
+def test_make_serve_runs_with_debug_off_unless_told_so(tmp_path):
+    """The production command refuses to start without a secret key: DEBUG is off by default.
+    (A wrong PORT stops gunicorn, should it ever get that far.)"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+    env |= {"DJANGO_ALLOWED_HOSTS": "example.org", "SQLITE_PATH": str(tmp_path / "db.sqlite3"), "PORT": "none"}
+    result = subprocess.run(["make", "serve"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is required when DJANGO_DEBUG=false" in result.stderr
+
+
+RENDER_TECHNICAL_500 = (
+    "import sys\n"
+    "from django.test import RequestFactory\n"
+    "from django.views.debug import technical_500_response\n"
+    "request = RequestFactory().get('/', DATABASE_URL='postgres://twitch:hunter2@db.example.org/twitch')\n"
+    "try:\n"
+    "    raise ValueError('boom')\n"
+    "except ValueError:\n"
+    "    response = technical_500_response(request, *sys.exc_info())\n"
+    "print(response.content.decode())"
+)
+
+
+def test_the_debug_error_page_masks_the_database_and_cache_passwords():
+    result = run_django(
+        RENDER_TECHNICAL_500,
+        DJANGO_DEBUG="true",
+        DATABASE_URL="postgres://twitch:hunter2@db.example.org:5432/twitch",
+        REDIS_URL="redis://:hunter3@cache.example.org:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    page = result.stdout
+    assert "ValueError" in page
+    # The settings are listed, their values masked (settings, the cache's LOCATION, request.META).
+    assert "DATABASE_URL" in page
+    assert "REDIS_URL" in page
+    assert "hunter2" not in page
+    assert "hunter3" not in page
+
+
+HSTS = (
+    "from django.conf import settings\n"
+    "print(settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, settings.SECURE_HSTS_PRELOAD)"
+)
+PRODUCTION = {"DJANGO_DEBUG": "false", "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.org"}
+
+
+def test_hsts_lasts_a_year_without_subdomains_or_preload_unless_opted_in():
+    # Preloading is hard to undo and subdomains may not all speak HTTPS: both are a decision, not a default.
+    assert run_django(HSTS, **PRODUCTION).stdout.split() == ["31536000", "False", "False"]
+    opted_in = run_django(HSTS, **PRODUCTION, DJANGO_HSTS_INCLUDE_SUBDOMAINS="true", DJANGO_HSTS_PRELOAD="true")
+    assert opted_in.stdout.split() == ["31536000", "True", "True"]
+
+
+def test_the_trusted_proxy_count_comes_from_the_environment():
+    code = "from django.conf import settings; print(settings.TRUSTED_PROXIES)"
+    assert run_django(code).stdout.split() == ["0"]
+    assert run_django(code, DJANGO_BEHIND_PROXY="true").stdout.split() == ["1"]
+    assert run_django(code, DJANGO_BEHIND_PROXY="true", DJANGO_TRUSTED_PROXIES="2").stdout.split() == ["2"]
+    refused = run_django(code, DJANGO_TRUSTED_PROXIES="-1")
+    assert refused.returncode != 0
+    assert "DJANGO_TRUSTED_PROXIES must not be negative" in refused.stderr

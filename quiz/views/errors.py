@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 
 from django.db import InterfaceError, OperationalError
@@ -12,7 +13,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
-from django.views import defaults
+from django.views import debug, defaults
 from django_htmx.http import reswap, retarget
 
 # Lock timeouts, lost connections, a server that is down or restarting. An
@@ -63,3 +64,14 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if isinstance(sys.exc_info()[1], UNAVAILABLE):
         return database_unavailable(request)
     return defaults.server_error(request)
+
+
+class SecretURLFilter(debug.SafeExceptionReporterFilter):
+    """Django's filter for error pages and reports, also masking the settings
+    (and environment variables) that hold a URL with a password in it: the
+    database's and the cache's, and the cache's LOCATION, built from REDIS_URL."""
+
+    hidden_settings = re.compile(
+        debug.SafeExceptionReporterFilter.hidden_settings.pattern + "|^DATABASE_URL$|^REDIS_URL$|^LOCATION$",
+        flags=re.IGNORECASE,
+    )

@@ -4,8 +4,9 @@ import datetime
 import random
 import uuid
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -19,9 +20,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--learners", type=int, default=300)
         parser.add_argument("--reviews-per-card", type=int, default=4)
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (a benchmark server).")
+
+    def handle(self, *args, learners: int, reviews_per_card: int, force: bool, **options) -> None:
+        # Hundreds of made-up users do not belong in a production database.
+        if not settings.DEBUG and not force:
+            raise CommandError("DEBUG is off: this may be production. Pass --force to seed anyway.")
+        self.seed(learners, reviews_per_card)
 
     @transaction.atomic
-    def handle(self, *args, learners: int, reviews_per_card: int, **options) -> None:
+    def seed(self, learners: int, reviews_per_card: int) -> None:
         rng = random.Random(7)
         now = timezone.now()
         questions = list(Question.objects.published())
