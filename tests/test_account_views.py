@@ -52,6 +52,20 @@ def test_too_many_wrong_passwords_lock_the_account_for_that_client(client, alice
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.parametrize("next_url", ["/account/signin/", "/account/signin/?next=/account/signin/"])
+def test_a_signed_in_user_sent_back_to_sign_in_goes_to_their_progress_not_round_in_circles(client, alice, next_url):
+    client.force_login(alice)
+    response = client.get("/account/signin/", {"next": next_url})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/progress/"
+
+
+def test_a_signed_in_user_with_a_safe_next_still_goes_there(client, alice):
+    client.force_login(alice)
+    response = client.get("/account/signin/", {"next": "/study/"})
+    assert response.headers["Location"] == "/study/"
+
+
 def test_signing_out_needs_a_post(client, alice):
     client.force_login(alice)
     assert client.get("/account/signout/").status_code == 405

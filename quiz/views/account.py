@@ -5,6 +5,7 @@ Signing in brings a visitor's progress along (quiz/learners.py)."""
 from __future__ import annotations
 
 from typing import cast
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -97,6 +98,12 @@ class SignInView(auth_views.LoginView):
 
     template_name = "account/signin.html"
     redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        # A `next` leading back to this page would send a signed-in user round
+        # in circles (Django refuses with an error): go to the default page instead.
+        url = super().get_redirect_url()
+        return "" if urlsplit(url).path == self.request.path else url
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)
