@@ -10,6 +10,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.http import HttpRequest
 
+from quiz.models import Learner
+
 
 def client_ip(request: HttpRequest) -> str:
     """The client's address, as the nearest proxy we trust saw it.
@@ -38,6 +40,10 @@ def delete_account(user: AbstractBaseUser) -> None:
     """Delete the user and all their progress (through the learner's cascades),
     and django-axes' sign-in records of their username."""
     username = user.get_username()
+    # The learner row first, as every write to their progress (Learner.lock):
+    # the cascade below deletes their cards before the learner row itself.
+    for learner in Learner.objects.filter(user_id=user.pk):
+        learner.lock()
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
         model.objects.filter(username=username).delete()
     user.delete()

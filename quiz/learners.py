@@ -75,6 +75,18 @@ def learner_filter(request: HttpRequest) -> dict | None:
     return {"learner_id": learner_id, "learner__user__isnull": True}
 
 
+def lock_learner(request: HttpRequest) -> None:
+    """Lock the requesting learner's row, if they have one, in one query: the
+    first lock of every write to their progress (Learner.lock)."""
+    if request.user.is_authenticated:
+        learners = Learner.objects.filter(user=request.user)
+    elif learner_id := request.session.get(SESSION_KEY):
+        learners = Learner.objects.filter(pk=learner_id, user__isnull=True)
+    else:
+        return
+    list(learners.select_for_update().values_list("pk"))
+
+
 def holds_progress(session: SessionBase) -> bool:
     """Whether losing this session would lose something: a visitor's saved progress, or a sign-in."""
     return SESSION_KEY in session or USER_SESSION_KEY in session

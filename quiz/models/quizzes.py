@@ -82,6 +82,9 @@ class QuizAttempt(models.Model):
         ignored (False). The last answer ends the attempt."""
         try:
             with transaction.atomic():
+                # The learner first, as every write to their progress (Learner.lock):
+                # a reset deleting this attempt waits, or comes after.
+                self.learner.lock()
                 _answer, created = self.answers.get_or_create(
                     question_id=question_id,
                     defaults={"choice": choice, "is_correct": choice.is_correct, "answered_at": now},

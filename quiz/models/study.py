@@ -103,13 +103,26 @@ class Learner(models.Model):
         self.save(update_fields=["extra_new", "extra_new_on"])
         return batch
 
+    def lock(self) -> None:
+        """Lock this learner's row until the transaction ends.
+
+        Every write to a learner's progress (grade, undo, reset, merge, delete)
+        takes this lock first, then the card and log rows: one order, so two of
+        them never interleave (an undo reading the newest answer while a grade
+        adds a newer one) and never deadlock."""
+        list(Learner.objects.select_for_update().filter(pk=self.pk).values_list("pk"))
+
+    def newest_review(self) -> ReviewLog | None:
+        """The newest answer in the order a merge replays answers (time, then
+        id), so undo after a merge takes back the answer the state ended with."""
+        return self.reviews.order_by("-reviewed_at", "-id").first()
+
     @transaction.atomic
     def undo_last_review(self) -> bool:
         """Take back the newest answer: its card gets back the state from before
         it, and its log row goes. False when there is nothing to undo."""
-        # Newest in the order a merge replays answers (time, then id), so undo
-        # after a merge takes back the answer the replayed state ended with.
-        log = self.reviews.select_for_update().order_by("-reviewed_at", "-id").first()
+        self.lock()
+        log = self.newest_review()
         if log is None:
             return False
         self.cards.select_for_update().get(question_id=log.question_id).undo(log)
@@ -118,6 +131,7 @@ class Learner(models.Model):
     @transaction.atomic
     def reset_progress(self) -> None:
         """Forget every card state, answer and quiz attempt; the settings stay."""
+        self.lock()
         self.cards.all().delete()
         self.reviews.all().delete()
         self.quiz_attempts.all().delete()

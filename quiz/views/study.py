@@ -21,7 +21,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quiz.forms import AnswerForm, CardForm, GradeForm, ScopeForm, SettingsForm
-from quiz.learners import current_learner, get_learner, learner_filter, save_learner
+from quiz.learners import current_learner, get_learner, learner_filter, lock_learner, save_learner
 from quiz.models import CardState, Question, QuizAttempt, ReviewLog, Topic
 from quiz.study import Phase, Queue, Scope, Shown, build_queue, cards_with_choices, choices_prefetch
 from quiz.templatetags.study import interval
@@ -266,6 +266,8 @@ def record(
     data = form.cleaned_data
     try:
         with transaction.atomic():
+            # The learner first, as every write to their progress does (Learner.lock).
+            lock_learner(request)
             card = card_for_learner(request, data["question"], lock=True)
             if already_saved(card, data):
                 return card, False

@@ -46,7 +46,10 @@ def purge(now: datetime.datetime, since: datetime.datetime) -> dict[str, int]:
     while batch := list(Learner.objects.inactive_guests(since).values_list("pk", flat=True)[:BATCH]):
         with transaction.atomic():
             # Filtered again, so a guest seen since the batch was read is spared.
-            _total, counts = Learner.objects.inactive_guests(since).filter(pk__in=batch).delete()
+            guests = Learner.objects.inactive_guests(since).filter(pk__in=batch)
+            # Their rows locked first, as every write to a learner's progress does (Learner.lock).
+            list(guests.select_for_update().values_list("pk"))
+            _total, counts = guests.delete()
         for label, count in counts.items():
             deleted[label] = deleted.get(label, 0) + count
         if not counts.get("quiz.Learner"):
