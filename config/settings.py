@@ -95,6 +95,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the CSP middleware, so it sees the policy header on the way out.
+    "quiz.middleware.reporting_endpoints",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -284,18 +286,30 @@ else:
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Twitch Facts <noreply@localhost>")
 
-# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for
-# one username from one address, that pair waits AXES_COOLOFF_TIME hours.
+# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords
+# from one address (whatever the usernames), for one username (from anywhere),
+# or for the pair, that address, username or pair waits AXES_COOLOFF_TIME hours.
+# An attacker can lock an account for an hour this way, but cannot guess its
+# password from many addresses; the learner can still reset it.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username", ["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
 AXES_CLIENT_IP_CALLABLE = "quiz.accounts.client_ip"
 AXES_VERBOSE = False
 
-# Security headers. The policy allows no inline script or style: scripts need
-# the per-request nonce, and htmx is configured not to inject styles or eval.
+# Other limits per client address (quiz/throttle.py): every POST counts.
+THROTTLE_SIGNUPS_PER_HOUR = env_int("THROTTLE_SIGNUPS_PER_HOUR", 10)
+THROTTLE_PASSWORD_RESETS_PER_HOUR = env_int("THROTTLE_PASSWORD_RESETS_PER_HOUR", 5)
+THROTTLE_CSP_REPORTS_PER_MINUTE = env_int("THROTTLE_CSP_REPORTS_PER_MINUTE", 20)
+
+# Security headers. The policy allows no inline script or style: script files
+# come from our origin ('self'), an inline script needs the per-request nonce,
+# and htmx is configured not to inject styles or eval. Browsers report
+# violations to /csp-report (report-uri; report-to names the endpoint in the
+# Reporting-Endpoints header, quiz.middleware.reporting_endpoints).
+CSP_REPORT_PATH = "/csp-report"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
@@ -305,6 +319,8 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+    "report-uri": [CSP_REPORT_PATH],
+    "report-to": ["csp-endpoint"],
 }
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from quiz.views.pages import favicon, healthz
+from quiz.views.reports import csp_report
 
 # A database outage met outside a view gets the 503 page too (quiz/views/errors.py).
 handler500 = "quiz.views.errors.server_error"
@@ -12,6 +13,7 @@ handler500 = "quiz.views.errors.server_error"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("csp-report", csp_report, name="csp-report"),
     path("favicon.ico", favicon),
 ]
 # English (the source language) is unprefixed; the others live under /es/, /ar/ …

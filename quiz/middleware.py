@@ -83,3 +83,16 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exception)
         return database_unavailable(request)
+
+
+def reporting_endpoints(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Name the endpoint the policy's report-to directive sends violations to
+    (Reporting API); report-uri, for older browsers, gives the address itself."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if "Content-Security-Policy" in response.headers:
+            response.headers["Reporting-Endpoints"] = f'csp-endpoint="{settings.CSP_REPORT_PATH}"'
+        return response
+
+    return middleware

@@ -11,6 +11,7 @@ import shutil
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.test import override_settings
 
 from quiz import content_file
@@ -23,6 +24,12 @@ def fast_password_hashing():
     tests create many users and test nothing about hashing strength."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Request limits are counted in the cache (quiz/throttle.py): every test starts with none used."""
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

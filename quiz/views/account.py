@@ -26,6 +26,7 @@ from quiz.accounts import delete_account
 from quiz.forms import AnkiForm, DeleteAccountForm, EmailForm, LanguageForm, LearnerPasswordResetForm, SignUpForm
 from quiz.learners import current_learner, get_learner, save_learner
 from quiz.models import Learner
+from quiz.throttle import PASSWORD_RESETS, SIGNUPS, limit_posts
 
 
 def account_context(request: HttpRequest, **forms: BaseForm) -> dict:
@@ -80,6 +81,7 @@ def set_language_cookie(response: HttpResponse, language: str) -> None:
 
 
 @require_http_methods(["GET", "POST"])
+@limit_posts(SIGNUPS)
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return HttpResponseRedirect(reverse("quiz:account"))
@@ -124,12 +126,15 @@ class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
 signin = SignInView.as_view()
 signout = auth_views.LogoutView.as_view()
 password_change = PasswordChangeView.as_view()
-password_reset = auth_views.PasswordResetView.as_view(
-    form_class=LearnerPasswordResetForm,
-    template_name="account/password_reset.html",
-    email_template_name="account/password_reset_email.txt",
-    subject_template_name="account/password_reset_subject.txt",
-    success_url=reverse_lazy("quiz:password-reset-sent"),
+# Each request sends an email: limited per address, so the form cannot flood an inbox.
+password_reset = limit_posts(PASSWORD_RESETS)(
+    auth_views.PasswordResetView.as_view(
+        form_class=LearnerPasswordResetForm,
+        template_name="account/password_reset.html",
+        email_template_name="account/password_reset_email.txt",
+        subject_template_name="account/password_reset_subject.txt",
+        success_url=reverse_lazy("quiz:password-reset-sent"),
+    )
 )
 password_reset_sent = auth_views.PasswordResetDoneView.as_view(template_name="account/password_reset_sent.html")
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(

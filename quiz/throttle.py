@@ -1,0 +1,75 @@
+"""Request limits per client address, counted in Django's cache: for the forms
+that create rows or send email (sign-up, password reset) and the CSP report
+endpoint. Sign-in has its own, django-axes (settings.AXES_*).
+
+With the local-memory cache each gunicorn worker counts on its own, so the
+real limit is the setting times the workers; REDIS_URL makes it exact."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from quiz.accounts import client_ip
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most `settings.<setting>` requests per client address in each fixed
+    window of `seconds`."""
+
+    name: str
+    setting: str
+    seconds: int
+
+    def wait(self, address: str, now: float) -> int:
+        """Count one request from `address` at `now` (Unix time); 0 if it is
+        within the limit, otherwise the seconds until the window ends."""
+        window = int(now // self.seconds)
+        key = f"throttle:{self.name}:{address}:{window}"
+        cache.add(key, 0, timeout=self.seconds)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=self.seconds)
+            count = 1
+        if count <= getattr(settings, self.setting):
+            return 0
+        return math.ceil((window + 1) * self.seconds - now)
+
+
+SIGNUPS = Limit("signup", "THROTTLE_SIGNUPS_PER_HOUR", 3600)
+PASSWORD_RESETS = Limit("password-reset", "THROTTLE_PASSWORD_RESETS_PER_HOUR", 3600)
+CSP_REPORTS = Limit("csp-report", "THROTTLE_CSP_REPORTS_PER_MINUTE", 60)
+
+
+def too_many_requests(request: HttpRequest, seconds: int) -> HttpResponse:
+    """429, in the learner's language, saying when to try again."""
+    minutes = max(1, math.ceil(seconds / 60))
+    response = render(request, "throttled.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
+def limit_posts(limit: Limit) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Count the view's POSTs per client address; over the limit, a 429 instead.
+    Every POST counts, accepted or not, so a form cannot be used to probe at speed."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+            if request.method == "POST" and (seconds := limit.wait(client_ip(request), time.time())):
+                return too_many_requests(request, seconds)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
