@@ -15,7 +15,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 
 from quiz.accounts import client_ip
@@ -59,13 +59,13 @@ def too_many_requests(request: HttpRequest, seconds: int) -> HttpResponse:
     return response
 
 
-def limit_posts(limit: Limit) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def limit_posts(limit: Limit) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Count the view's POSTs per client address; over the limit, a 429 instead.
     Every POST counts, accepted or not, so a form cannot be used to probe at speed."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
             if request.method == "POST" and (seconds := limit.wait(client_ip(request), time.time())):
                 return too_many_requests(request, seconds)
             return view(request, *args, **kwargs)

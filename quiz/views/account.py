@@ -101,11 +101,12 @@ class SignInView(auth_views.LoginView):
     template_name = "account/signin.html"
     redirect_authenticated_user = True
 
-    def get_redirect_url(self) -> str:
+    def get_redirect_url(self, request: HttpRequest | None = None) -> str:
         # A `next` leading back to this page would send a signed-in user round
         # in circles (Django refuses with an error): go to the default page instead.
-        url = super().get_redirect_url()
-        return "" if urlsplit(url).path == self.request.path else url
+        request = request or self.request
+        url = super().get_redirect_url(request)
+        return "" if urlsplit(url).path == request.path else url
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)
