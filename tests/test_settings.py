@@ -269,3 +269,12 @@ def test_the_trusted_proxy_count_comes_from_the_environment():
     refused = run_django(code, DJANGO_TRUSTED_PROXIES="-1")
     assert refused.returncode != 0
     assert "DJANGO_TRUSTED_PROXIES must not be negative" in refused.stderr
+
+
+def test_the_deployment_check_passes_in_production():
+    result = run_django(
+        "from django.core.management import call_command; call_command('check', deploy=True, fail_level='WARNING')",
+        # A key as varied and long as Django asks for (security.W009).
+        **(PRODUCTION | {"DJANGO_SECRET_KEY": "".join(chr(97 + n % 26) + str(n) for n in range(40))}),
+    )
+    assert result.returncode == 0, result.stderr
