@@ -14,7 +14,7 @@ from django.contrib.auth.models import Group, User
 from django.test import override_settings
 
 from quiz import content_file
-from quiz.models import Choice, Fact, Learner, Question, Source, Topic
+from quiz.models import Choice, Fact, Learner, LoadedKey, Question, Source, Topic
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,6 +49,8 @@ def no_content(db) -> None:
     Fact.objects.all().delete()
     Topic.objects.all().delete()
     Source.objects.all().delete()
+    # Nothing was ever loaded into it either.
+    LoadedKey.objects.all().delete()
 
 
 @pytest.fixture
