@@ -129,13 +129,17 @@ def confirm_action(code: str) -> Callable[[admin.ModelAdmin, HttpRequest, QueryS
                     obj.save(update_fields=["needs_review"])
         model_admin.message_user(
             request,
-            ngettext("%(count)d item confirmed in %(language)s.", "%(count)d items confirmed in %(language)s.", count)
+            ngettext(
+                "%(language)s: %(count)d item confirmed as still right.",
+                "%(language)s: %(count)d items confirmed as still right.",
+                count,
+            )
             % {"count": count, "language": language},
         )
 
     confirm.__name__ = f"confirm_{code.replace('-', '_')}"
     description = lazy(
-        lambda: gettext("Confirm the %(language)s translation is still right") % {"language": language}, str
+        lambda: gettext("Confirm the translation is still right: %(language)s") % {"language": language}, str
     )()
     return admin.action(description=description, permissions=["change"])(confirm)
 

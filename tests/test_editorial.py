@@ -120,7 +120,7 @@ def test_the_confirm_action_clears_one_language_for_the_selected_items(client, c
     response = client.post(
         "/admin/quiz/question/", {"action": "confirm_es", "_selected_action": [question.pk]}, follow=True
     )
-    assert "1 item confirmed in Spanish." in response.content.decode()
+    assert "Spanish: 1 item confirmed as still right." in response.content.decode()
     question.refresh_from_db()
     assert "es" not in question.needs_review
     assert question.needs_review["fr"] == ["prompt"]
