@@ -4,10 +4,12 @@ takes turns with other servers (issue 8, finding 6)."""
 from __future__ import annotations
 
 import datetime
+import importlib
 import json
 from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
 
@@ -146,3 +148,14 @@ def test_the_lock_works_on_the_database_in_use(db):
         with advisory_lock(connection, 42):
             pass
         assert connection.vendor == "sqlite"
+
+
+def test_the_migration_gives_existing_choices_the_keys_the_loader_would(content):
+    migration = importlib.import_module("quiz.migrations.0007_editorial_workflow")
+    expected = dict(Choice.objects.values_list("pk", "key"))
+    for pk in expected:  # keys the migration does not know (the real one adds the constraint after)
+        Choice.objects.filter(pk=pk).update(key=f"old-{pk}")
+
+    migration.key_choices(django_apps, None)
+
+    assert dict(Choice.objects.values_list("pk", "key")) == expected
