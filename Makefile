@@ -48,8 +48,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 # The compiled .mo files are committed, so a machine without GNU gettext still
 # gets the translated interface; tests check that they match the .po files.
 db: $(VENV)/.runtime
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py load_content
+	$(PY) manage.py prepare_database
 
 run: db
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
@@ -62,8 +61,7 @@ test: $(VENV)/.dev
 serve: export DJANGO_DEBUG ?= false
 serve: $(VENV)/.runtime
 	$(PY) manage.py collectstatic --no-input --verbosity 0
-	$(PY) manage.py migrate --no-input
-	$(PY) manage.py load_content
+	$(PY) manage.py prepare_database
 	$(VENV)/bin/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-3} --access-logfile -
 
 lint: $(VENV)/.dev

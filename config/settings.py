@@ -90,6 +90,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    # History and undo of content edits (admin and load_content).
+    "reversion",
     "quiz",
 ]
 

@@ -3,23 +3,32 @@ same rules as `check_content` (quiz/content_rules.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
+import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
-from django.urls import reverse
-from django.utils.html import format_html
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 from modeltranslation.utils import build_localized_fieldname
+from reversion.admin import VersionAdmin
 
 from quiz import content_rules
-from quiz.models import Choice, Fact, Question, Source, Topic, translated_fields
+from quiz.models import Choice, Fact, Question, Source, Topic, Translated, translated_fields
+from quiz.study import choices_prefetch
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -85,17 +94,104 @@ class MissingTranslationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StaleTranslationFilter(admin.SimpleListFilter):
+    """Items with a translation to review in one language (the English text changed)."""
+
+    title = _("translation to review")
+    parameter_name = "review"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(code, str(name)) for code, name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        code = self.value()
+        if code not in dict(settings.LANGUAGES):
+            return queryset
+        query = Q(needs_review__has_key=code)
+        if queryset.model is Question:
+            query |= Q(Exists(Choice.objects.filter(needs_review__has_key=code, question=OuterRef("pk"))))
+        return queryset.filter(query)
+
+
+def confirm_action(code: str) -> Callable[[admin.ModelAdmin, HttpRequest, QuerySet], None]:
+    """An admin action: the `code` translation of the selected items is still right."""
+    language = dict(settings.LANGUAGES)[code]
+
+    def confirm(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        with transaction.atomic(), reversion.create_revision():
+            reversion.set_user(request.user)
+            reversion.set_comment(f"confirmed {code}")
+            count = 0
+            for obj in queryset:
+                if obj.confirm_translation(code):
+                    count += 1
+                    # Recorded in the history: who said the translation is still right, and when.
+                    obj.save(update_fields=["needs_review"])
+        model_admin.message_user(
+            request,
+            ngettext(
+                "%(language)s: %(count)d item confirmed as still right.",
+                "%(language)s: %(count)d items confirmed as still right.",
+                count,
+            )
+            % {"count": count, "language": language},
+        )
+
+    confirm.__name__ = f"confirm_{code.replace('-', '_')}"
+    description = lazy(
+        lambda: gettext("Confirm the translation is still right: %(language)s") % {"language": language}, str
+    )()
+    return admin.action(description=description, permissions=["change"])(confirm)
+
+
+# One action per language other than English.
+CONFIRM_ACTIONS = [confirm_action(code) for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+class ContentAdmin(VersionAdmin, TabbedTranslationAdmin):
+    """Shared by the content pages: the history of every change (with undo and
+    recovery of deleted items), translation freshness, and no learner data."""
+
+    history_latest_first = True
+
+    @admin.display(description=_("to review"))
+    def to_review(self, obj: Translated) -> str:
+        return ", ".join(obj.stale_languages()) or "–"
+
+    def has_learner_data(self, obj: Model) -> bool:
+        return False
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: dict | None = None) -> HttpResponse:
+        obj = self.get_object(request, object_id)
+        if obj is not None and self.has_learner_data(obj):
+            # The confirmation page would list learners' rows: refuse before it.
+            self.message_user(request, refused_deletion_message(), messages.ERROR)
+            return HttpResponseRedirect(reverse(f"admin:quiz_{obj._meta.model_name}_change", args=[obj.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple[list, dict, set, list]:
+        # The bulk delete action: never list learners' rows; refuse instead.
+        if any(self.has_learner_data(obj) for obj in objs):
+            return [], {}, set(), [refused_deletion_message()]
+        return super().get_deleted_objects(objs, request)
+
+
+def refused_deletion_message() -> str:
+    return gettext("Learners have studied this content, so it cannot be deleted. Unpublish it instead.")
+
+
 def search_fields_for(model: type[Model]) -> list[str]:
     """Every language's column of every translated field of `model`."""
     return [build_localized_fieldname(field, code) for field in translated_fields(model) for code in LANGUAGE_CODES]
 
 
 @admin.register(Source)
-class SourceAdmin(TabbedTranslationAdmin):
+class SourceAdmin(ContentAdmin):
     form = AllLanguagesRequiredForm
-    list_display = ["title", "author", "expert_name", "translations"]
+    actions = CONFIRM_ACTIONS
+    list_display = ["title", "author", "expert_name", "translations", "to_review"]
     search_fields = ["key", "author", "expert_name", *search_fields_for(Source)]
-    list_filter = [MissingTranslationFilter]
+    list_filter = [MissingTranslationFilter, StaleTranslationFilter]
 
     @admin.display(description=_("translations"))
     def translations(self, obj: Source) -> str:
@@ -103,12 +199,13 @@ class SourceAdmin(TabbedTranslationAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(TabbedTranslationAdmin):
+class TopicAdmin(ContentAdmin):
     form = AllLanguagesRequiredForm
-    list_display = ["name", "slug", "position", "translations"]
+    actions = CONFIRM_ACTIONS
+    list_display = ["name", "slug", "position", "translations", "to_review"]
     list_editable = ["position"]
     search_fields = ["slug", *search_fields_for(Topic)]
-    list_filter = [MissingTranslationFilter]
+    list_filter = [MissingTranslationFilter, StaleTranslationFilter]
     prepopulated_fields = {"slug": ["name_en"]}
 
     @admin.display(description=_("translations"))
@@ -149,7 +246,7 @@ class QuestionLinkInline(admin.TabularInline):
 
 
 @admin.register(Fact)
-class FactAdmin(TabbedTranslationAdmin):
+class FactAdmin(ContentAdmin):
     form = FactForm
     inlines = [QuestionLinkInline]
     list_display = [
@@ -158,13 +255,29 @@ class FactAdmin(TabbedTranslationAdmin):
         "paragraph",
         "is_warning_sign",
         "is_published",
+        "reviewed_on",
         "next_review_on",
         "translations",
+        "to_review",
     ]
-    list_filter = ["topic", "is_published", "is_warning_sign", MissingTranslationFilter]
+    list_filter = ["topic", "is_published", "is_warning_sign", MissingTranslationFilter, StaleTranslationFilter]
     list_select_related = ["topic"]
     search_fields = ["key", *search_fields_for(Fact)]
-    actions = ["publish", "unpublish"]
+    actions = ["publish", "unpublish", "mark_reviewed", *CONFIRM_ACTIONS]
+
+    def has_learner_data(self, obj: Model) -> bool:
+        return isinstance(obj, Fact) and obj.has_learner_data()
+
+    @admin.action(description=_("Mark selected facts reviewed today"), permissions=["change"])
+    def mark_reviewed(self, request: HttpRequest, queryset: QuerySet[Fact]) -> None:
+        today = timezone.localdate()
+        with transaction.atomic(), reversion.create_revision():
+            reversion.set_user(request.user)
+            reversion.set_comment("marked reviewed")
+            for fact in queryset:
+                fact.mark_reviewed(today)
+        count = len(queryset)
+        self.message_user(request, ngettext("%d fact marked reviewed.", "%d facts marked reviewed.", count) % count)
 
     @admin.display(description=_("translations"))
     def translations(self, obj: Fact) -> str:
@@ -227,18 +340,76 @@ class ChoiceInline(TranslationTabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(TabbedTranslationAdmin):
+class QuestionAdmin(ContentAdmin):
     form = QuestionForm
     inlines = [ChoiceInline]
-    list_display = ["prompt", "kind", "fact_link", "topic", "is_published", "translations"]
-    list_filter = ["kind", "is_published", "fact__topic", "fact__is_warning_sign", MissingTranslationFilter]
+    list_display = ["prompt", "kind", "fact_link", "topic", "is_published", "translations", "to_review"]
+    list_filter = [
+        "kind",
+        "is_published",
+        "fact__topic",
+        "fact__is_warning_sign",
+        MissingTranslationFilter,
+        StaleTranslationFilter,
+    ]
     list_select_related = ["fact", "fact__topic"]
     search_fields = ["key", *search_fields_for(Question)]
     autocomplete_fields = ["fact"]
-    actions = ["publish", "unpublish"]
+    readonly_fields = ["preview"]
+    actions = ["publish", "unpublish", *CONFIRM_ACTIONS]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Question]:
         return super().get_queryset(request).prefetch_related("choices")
+
+    def has_learner_data(self, obj: Model) -> bool:
+        return isinstance(obj, Question) and obj.has_learner_data()
+
+    def get_urls(self) -> list[URLPattern]:
+        preview = path(
+            "<int:object_id>/preview/<str:language>/",
+            self.admin_site.admin_view(self.preview_view),
+            name="quiz_question_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj: Question) -> str:
+        if obj.pk is None:
+            return "–"
+        return format_html_join(
+            " · ",
+            '<a href="{}" lang="{}">{}</a>',
+            (
+                (reverse("admin:quiz_question_preview", args=[obj.pk, code]), code, name)
+                for code, name in settings.LANGUAGES
+            ),
+        )
+
+    def preview_view(self, request: HttpRequest, object_id: int, language: str) -> HttpResponse:
+        """The card as a learner sees it in `language`: front, answer, explanation
+        and citation. Only reads: no learner, card or answer is created."""
+        if language not in dict(settings.LANGUAGES):
+            raise Http404
+        question: Question = get_object_or_404(
+            Question.objects.select_related("fact__topic", "fact__source").prefetch_related(choices_prefetch()),
+            pk=object_id,
+        )
+        if not self.has_view_permission(request, question):
+            raise PermissionDenied
+        with translation.override(language):
+            return render(
+                request,
+                "admin/quiz/question/preview.html",
+                {
+                    "question": question,
+                    "fact": question.fact,
+                    "change_url": reverse("admin:quiz_question_change", args=[question.pk]),
+                    "languages": [
+                        (code, name, reverse("admin:quiz_question_preview", args=[question.pk, code]))
+                        for code, name in settings.LANGUAGES
+                    ],
+                },
+            )
 
     @admin.display(description=_("fact"), ordering="fact__key")
     def fact_link(self, obj: Question) -> str:

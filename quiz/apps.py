@@ -11,3 +11,6 @@ class QuizConfig(AppConfig):
 
     def ready(self) -> None:
         from quiz import learners  # noqa: F401  (connects the sign-in signal)
+        from quiz.history import register_content
+
+        register_content()

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.test import override_settings
 
 from quiz import content_file
-from quiz.models import Choice, Fact, Learner, Question, Source, Topic
+from quiz.models import Choice, Fact, Learner, LoadedKey, Question, Source, Topic
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,6 +56,8 @@ def no_content(db) -> None:
     Fact.objects.all().delete()
     Topic.objects.all().delete()
     Source.objects.all().delete()
+    # Nothing was ever loaded into it either.
+    LoadedKey.objects.all().delete()
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 from quiz.models.content import (
     Choice,
     Fact,
+    LoadedKey,
     Question,
     Source,
     Topic,
@@ -16,6 +17,7 @@ __all__ = [
     "Choice",
     "Fact",
     "Learner",
+    "LoadedKey",
     "QUIZ_LENGTH",
     "Question",
     "QuizAnswer",

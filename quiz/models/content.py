@@ -39,7 +39,14 @@ def missing_languages(obj: models.Model, fields: Iterable[str]) -> list[str]:
 
 
 class Translated(models.Model):
-    """Content whose text is stored once per language, in every language."""
+    """Content whose text is stored once per language, in every language.
+
+    `needs_review` maps a language code to the fields whose English text changed
+    after that language was last written or confirmed: {"es": ["statement"]}.
+    Learners keep seeing the old translation until a translator changes it or
+    confirms it (`confirm_translation`)."""
+
+    needs_review = models.JSONField(_("translations to review"), default=dict, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -55,6 +62,52 @@ class Translated(models.Model):
 
     def missing_languages(self) -> list[str]:
         return missing_languages(self, self.required_translations())
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            old = type(self)._default_manager.filter(pk=self.pk).values(*localized_fields(type(self))).first()
+            if old is not None:
+                self.needs_review = stale_after_edit(self, old)
+        super().save(*args, **kwargs)
+
+    def stale_languages(self) -> list[str]:
+        """Languages with a translation to review, in the settings' order."""
+        return [code for code, _name in settings.LANGUAGES if self.needs_review.get(code)]
+
+    def confirm_translation(self, code: str) -> bool:
+        """Mark language `code` as still right; True if it needed review."""
+        if code not in self.needs_review:
+            return False
+        self.needs_review = {lang: fields for lang, fields in self.needs_review.items() if lang != code}
+        # Straight to the row: saving through save() would compare with itself for nothing.
+        type(self)._default_manager.filter(pk=self.pk).update(needs_review=self.needs_review)
+        return True
+
+
+def localized_fields(model: type[models.Model]) -> list[str]:
+    return [build_localized_fieldname(f, code) for f in translated_fields(model) for code, _n in settings.LANGUAGES]
+
+
+def stale_after_edit(obj: Translated, old: dict[str, Any]) -> dict[str, list[str]]:
+    """The `needs_review` of `obj` after an edit from the `old` column values.
+
+    A changed English field makes that field stale in every other language not
+    changed in the same edit; a changed translation is fresh again."""
+    english = settings.LANGUAGE_CODE
+    stale = {code: set(fields) for code, fields in (obj.needs_review or {}).items()}
+    for field in translated_fields(type(obj)):
+        english_changed = (
+            getattr(obj, build_localized_fieldname(field, english)) != old[build_localized_fieldname(field, english)]
+        )
+        for code, _name in settings.LANGUAGES:
+            if code == english:
+                continue
+            name = build_localized_fieldname(field, code)
+            if getattr(obj, name) != old[name]:
+                stale.get(code, set()).discard(field)
+            elif english_changed:
+                stale.setdefault(code, set()).add(field)
+    return {code: sorted(fields) for code, _name in settings.LANGUAGES if (fields := stale.get(code))}
 
 
 class Source(Translated):
@@ -145,6 +198,17 @@ class Fact(Translated):
     def is_due_for_review(self, today: datetime.date) -> bool:
         return self.next_review_on < today
 
+    def mark_reviewed(self, today: datetime.date) -> None:
+        """Reviewed today: the next review comes after the same interval as before (a year if none)."""
+        interval = self.next_review_on - self.reviewed_on
+        if interval.days <= 0:
+            interval = datetime.timedelta(days=365)
+        self.reviewed_on, self.next_review_on = today, today + interval
+        self.save(update_fields=["reviewed_on", "next_review_on"])
+
+    def has_learner_data(self) -> bool:
+        return any(question.has_learner_data() for question in self.questions.all())
+
 
 class QuestionQuerySet(models.QuerySet["Question"]):
     def published(self) -> QuestionQuerySet:
@@ -216,6 +280,25 @@ class Question(Translated):
             missing.update(choice.missing_languages())
         return [code for code, _name in settings.LANGUAGES if code in missing]
 
+    def stale_languages(self) -> list[str]:
+        """Languages to review in the question or any of its (prefetched) choices."""
+        stale = set(super().stale_languages())
+        for choice in self.choices.all():
+            stale.update(choice.stale_languages())
+        return [code for code, _name in settings.LANGUAGES if code in stale]
+
+    def confirm_translation(self, code: str) -> bool:
+        confirmed = super().confirm_translation(code)
+        for choice in self.choices.all():
+            confirmed = choice.confirm_translation(code) or confirmed
+        return confirmed
+
+    def has_learner_data(self) -> bool:
+        """Whether any learner studied or was quizzed on this question."""
+        from quiz.models import QuizAnswer
+
+        return self.states.exists() or self.reviews.exists() or QuizAnswer.objects.filter(question=self).exists()
+
     def problems(self) -> list[str]:
         """Content errors in this question and its choices (see content_rules)."""
         return content_rules.choice_problems(
@@ -227,6 +310,9 @@ class Question(Translated):
 
 class Choice(Translated):
     question = models.ForeignKey(Question, models.CASCADE, related_name="choices", verbose_name=_("question"))
+    # Stable within its question ("true"/"false", or the file's order "1", "2" …), so
+    # the content file updates a choice in place and past quiz answers keep pointing at it.
+    key = models.SlugField(_("key"), max_length=20, blank=True)
     text = models.CharField(_("text"), max_length=500)
     is_correct = models.BooleanField(_("correct"), default=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
@@ -235,6 +321,29 @@ class Choice(Translated):
         verbose_name = _("choice")
         verbose_name_plural = _("choices")
         ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["question", "key"], name="choice_key_unique_per_question")]
 
     def __str__(self) -> str:
         return self.text
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.key:
+            # A choice added in admin: the next free number.
+            taken = set(Choice.objects.filter(question_id=self.question_id).values_list("key", flat=True))
+            self.key = next(str(n) for n in range(1, len(taken) + 2) if str(n) not in taken)
+        super().save(*args, **kwargs)
+
+
+class LoadedKey(models.Model):
+    """A key the content file once created. `load_content` never creates it
+    again, so an item an editor deleted or renamed stays deleted or renamed."""
+
+    kind = models.CharField(max_length=20)
+    key = models.CharField(max_length=100)
+    loaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="loaded_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}"

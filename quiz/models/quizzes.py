@@ -49,7 +49,8 @@ class QuizAttempt(models.Model):
         indexes = [models.Index(fields=["learner", "-started_at"], name="quiz_learner_recent")]
 
     def __str__(self) -> str:
-        return f"{self.learner} · {self.started_at:%Y-%m-%d %H:%M}"
+        # Never the learner's name: admin pages about content list these rows.
+        return f"#{self.pk} · {self.started_at:%Y-%m-%d %H:%M}"
 
     @classmethod
     def start(cls, learner: Learner, topic: Topic | None, now: datetime.datetime, seed: int) -> QuizAttempt:

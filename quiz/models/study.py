@@ -235,7 +235,8 @@ class CardState(models.Model):
         indexes = [models.Index(fields=["learner", "due"], name="card_due")]
 
     def __str__(self) -> str:
-        return f"{self.learner} · {self.question.key}"
+        # Never the learner's name: admin pages about content list these rows.
+        return f"#{self.pk} · {self.question_id}"
 
     @property
     def is_new(self) -> bool:
@@ -352,7 +353,8 @@ class ReviewLog(models.Model):
         indexes = [models.Index(fields=["learner", "reviewed_at"], name="log_learner_time")]
 
     def __str__(self) -> str:
-        return f"{self.learner} · {self.question_id} · {self.rating}"
+        # Never the learner's name: admin pages about content list these rows.
+        return f"#{self.pk} · {self.question_id} · {self.rating}"
 
 
 def new_questions_for(learner: Learner, topic_slug: str | None = None):

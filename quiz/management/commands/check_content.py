@@ -11,7 +11,8 @@ from quiz.models import Fact, Question, Source, Topic, Translated, missing_langu
 
 
 def find_problems(today: datetime.date) -> tuple[list[str], list[str]]:
-    """All content errors, and warnings (facts due for an accuracy review)."""
+    """All content errors, and warnings (facts due for an accuracy review,
+    translations to review since their English text changed)."""
     errors: list[str] = []
     warnings: list[str] = []
 
@@ -19,6 +20,8 @@ def find_problems(today: datetime.date) -> tuple[list[str], list[str]]:
         for field in obj.required_translations():
             if missing := missing_languages(obj, [field]):
                 errors.append(f"{label}: " + content_rules.missing_translation_problem(field, missing))
+        for code, fields in obj.needs_review.items():
+            warnings.append(f"{label}: {', '.join(fields)} in {code} to review (the English text changed).")
 
     for source in Source.objects.all():
         check_translations(f"source {source.key}", source)
