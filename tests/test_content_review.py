@@ -266,13 +266,22 @@ def translations(po: polib.POFile) -> list[str]:
     return [text for entry in po for text in [entry.msgstr, *entry.msgstr_plural.values()] if text]
 
 
+def assert_french_typography(text: str) -> None:
+    plain = re.sub(r"&\w+;|https?://\S+", "", text)
+    for match in re.finditer(r"[;?!»]|:(?=\s|$)", plain):
+        assert plain[match.start() - 1] == "\u202f", text
+    for match in re.finditer(r"«", plain):
+        assert plain[match.end()] == "\u202f", text
+
+
 def test_french_puts_a_narrow_no_break_space_before_double_punctuation_and_inside_guillemets():
     for text in translations(catalog("fr")):
-        plain = re.sub(r"&\w+;|https?://\S+", "", text)
-        for match in re.finditer(r"[;?!»]|:(?=\s|$)", plain):
-            assert plain[match.start() - 1] == "\u202f", text
-        for match in re.finditer(r"«", plain):
-            assert plain[match.end()] == "\u202f", text
+        assert_french_typography(text)
+
+
+def test_the_french_content_follows_the_same_typography():
+    for text in texts(DATA):
+        assert_french_typography(text["fr"])
 
 
 def test_french_names_the_site_and_the_study_action_consistently():
