@@ -114,10 +114,10 @@ def test_the_reassurance_is_never_turned_into_its_converse():
 def test_see_a_doctor_is_marked_as_the_apps_advice():
     for text in texts(DATA["facts"]):
         if re.search(r"see a doctor", text["en"], re.IGNORECASE):
-            assert "This app's advice:" in text["en"], text["en"]
+            assert "Advice from this app:" in text["en"], text["en"]
     for fact in DATA["facts"]:
         if fact["is_warning_sign"]:
-            assert "This app's advice: see a doctor" in fact["statement"]["en"], fact["key"]
+            assert "Advice from this app: see a doctor" in fact["statement"]["en"], fact["key"]
 
 
 def test_the_definition_of_a_fasciculation_is_the_articles_word_not_what_doctors_say():
