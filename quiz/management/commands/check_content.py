@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 
-from quiz import content_rules
+from quiz import content_rules, readability
 from quiz.models import Fact, Question, Source, Topic, Translated, missing_languages
 
 
@@ -45,6 +45,29 @@ def find_problems(today: datetime.date) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
+HARDEST_SHOWN = 5
+
+
+def readability_report() -> list[str]:
+    """The median reading grade of the English fact statements and the hardest
+    ones above the limit: advice for editors, never an error."""
+    grade = readability.grader()
+    if grade is None:
+        return ["readability not measured: textstat is not installed (requirements-dev.txt)."]
+    texts = [(fact.key, fact.statement_en or "") for fact in Fact.objects.order_by("key")]
+    if not texts:
+        return []
+    graded = readability.grades(texts, grade)
+    median = readability.median_grade(graded)
+    lines = [
+        f"readability: median Flesch-Kincaid grade of the English fact statements is {median:.1f} "
+        f"(aim for {readability.GRADE_LIMIT:.0f} or less)."
+    ]
+    hardest = [(value, key) for value, key in graded if value > readability.GRADE_LIMIT][:HARDEST_SHOWN]
+    lines += [f"fact {key}: statement reads at grade {value:.1f}." for value, key in hardest]
+    return lines
+
+
 class Command(BaseCommand):
     help = "Check the content for missing translations and broken questions; exits non-zero on errors."
 
@@ -53,6 +76,8 @@ class Command(BaseCommand):
             errors, warnings = find_problems(timezone.localdate())
         for warning in warnings:
             self.stdout.write(self.style.WARNING(f"WARNING {warning}"))
+        for note in readability_report():
+            self.stdout.write(f"INFO {note}")
         for error in errors:
             self.stderr.write(self.style.ERROR(f"ERROR {error}"))
         if errors:
