@@ -27,16 +27,16 @@ def give_progress(learner: Learner, *, now: datetime.datetime = NOW, cards_from:
     for number, question_id in enumerate(attempt.question_ids):
         question = Question.objects.get(pk=question_id)
         # The first question is missed: "study the ones I missed" has one to show.
-        choice = question.choices.filter(is_correct=number != 0).first()
+        choice = question.choices.filter(is_correct=number != 0)[0]
         attempt.record_answer(question_id, choice, now)
     attempt.refresh_from_db()
     assert attempt.finished_at is not None
     return attempt
 
 
-def guest_client(learner: Learner) -> Client:
+def guest_client(learner: Learner, *, enforce_csrf_checks: bool = False) -> Client:
     """A visitor's browser whose session holds `learner`'s saved progress."""
-    client = Client()
+    client = Client(enforce_csrf_checks=enforce_csrf_checks)
     session = client.session
     session[SESSION_KEY] = learner.pk
     session.save()
@@ -44,11 +44,15 @@ def guest_client(learner: Learner) -> Client:
 
 
 def snapshot(learner: Learner) -> dict:
-    """Everything of one learner that an outsider must not be able to change."""
+    """Everything of one learner that an outsider must not be able to change.
+
+    Not when they were last seen (last_login, last_active_at): any visit of
+    theirs moves that, and a new client signing in as them is one."""
     user = User.objects.filter(pk=learner.user_id).values().first() if learner.user_id else None
+    row = Learner.objects.filter(pk=learner.pk).values().first()
     return {
-        "user": user,
-        "learner": Learner.objects.filter(pk=learner.pk).values().first(),
+        "user": user and {name: value for name, value in user.items() if name != "last_login"},
+        "learner": row and {name: value for name, value in row.items() if name != "last_active_at"},
         "cards": list(CardState.objects.filter(learner=learner).order_by("pk").values()),
         "reviews": list(ReviewLog.objects.filter(learner=learner).order_by("pk").values()),
         "attempts": list(QuizAttempt.objects.filter(learner=learner).order_by("pk").values()),

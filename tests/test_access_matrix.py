@@ -25,6 +25,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db.models import Model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
@@ -71,7 +72,7 @@ def alice_only(status: int | str, others: int | str = 404) -> dict[str, int | st
 
 def staff(status: int | str, *, editor: int | str | None = None) -> dict[str, int | str]:
     """Non-staff go to the admin's login page; the editor and the superuser get `status`."""
-    statuses = dict.fromkeys(ACTORS, ADMIN_LOGIN)
+    statuses: dict[str, int | str] = dict.fromkeys(ACTORS, ADMIN_LOGIN)
     statuses["editor"] = status if editor is None else editor
     statuses["root"] = status
     return statuses
@@ -228,15 +229,15 @@ MATRIX: dict[str, Entry] = {
 
 # Every model registered in the admin, with the object its pages are opened on,
 # and whether content editors may use it (only the content is theirs).
-ADMIN_MODELS: dict[str, tuple[Callable[[World], object], bool]] = {
+ADMIN_MODELS: dict[str, tuple[Callable[[World], Model], bool]] = {
     "auth.group": (lambda world: Group.objects.get(name="Content editors"), False),
     "auth.user": (lambda world: world.alice, False),
     "axes.accessattempt": (lambda world: AccessAttempt.objects.get(username="alice"), False),
     "axes.accesslog": (lambda world: AccessLog.objects.filter(username="alice").first(), False),
     "axes.accessfailurelog": (lambda world: AccessFailureLog.objects.get(username="alice"), False),
-    "quiz.source": (lambda world: Source.objects.first(), True),
-    "quiz.topic": (lambda world: Topic.objects.first(), True),
-    "quiz.fact": (lambda world: Fact.objects.first(), True),
+    "quiz.source": (lambda world: Source.objects.earliest("pk"), True),
+    "quiz.topic": (lambda world: Topic.objects.earliest("pk"), True),
+    "quiz.fact": (lambda world: Fact.objects.earliest("pk"), True),
     # One alice has studied (what its pages show of her is issue 8 finding 1).
     "quiz.question": (lambda world: world.learner.cards.first().question, True),
 }
@@ -292,7 +293,12 @@ def world(content, alice, bob, erin, root) -> World:
     guest = Learner.objects.create()
     give_progress(guest, cards_from=2)  # not alice's cards: her study forms are not the guest's
     for model in (AccessAttempt, AccessLog, AccessFailureLog):
-        fields = {"user_agent": "test", "ip_address": "192.0.2.1", "http_accept": "*/*", "path_info": "/"}
+        fields: dict[str, object] = {
+            "user_agent": "test",
+            "ip_address": "192.0.2.1",
+            "http_accept": "*/*",
+            "path_info": "/",
+        }
         if model is AccessAttempt:
             fields |= {"get_data": "", "post_data": "", "failures_since_start": 1}
         model.objects.create(username="alice", **fields)
