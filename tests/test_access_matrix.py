@@ -119,6 +119,7 @@ MATRIX: dict[str, Entry] = {
     # Posted as alice's page would: others have no card at that version (409);
     # alice's own reveal, grade, undo and so on go through (302 back to studying).
     "study/reveal/": Entry(fixed("/study/reveal/"), everyone(405), alice_only(302, 409), World.card_fields),
+    # Choice 1 is no choice of alice's card: refused for everyone, her too.
     "study/answer/": Entry(
         fixed("/study/answer/"), everyone(405), everyone(400), lambda world: world.card_fields(choice=1)
     ),
@@ -131,11 +132,17 @@ MATRIX: dict[str, Entry] = {
         {"anonymous": 409, "guest": 302, "alice": 302, "bob": 409, "editor": 409, "root": 409},
     ),
     "study/more/": Entry(fixed("/study/more/"), everyone(405), everyone(302)),
+    # Everyone saves their own settings; alice's stay hers.
     "study/settings/": Entry(
         fixed("/study/settings/"),
         everyone(200),
-        everyone(400),
-        lambda world: {"desired_retention": "2", "new_per_day": "-1"},
+        everyone(302),
+        lambda world: {
+            "desired_retention": "0.8",
+            "new_per_day": "3",
+            "max_reviews_per_day": "50",
+            "time_zone": "Asia/Tokyo",
+        },
     ),
     "study/missed/<int:missed>/": Entry(lambda world: f"/study/missed/{world.attempt.pk}/", alice_only(200)),
     "study/<slug:topic>/": Entry(fixed("/study/causes/"), everyone(200)),
@@ -307,7 +314,7 @@ def world(content, alice, bob, erin, root) -> World:
         clients[actor] = Client()
         clients[actor].force_login(user)
     secrets = [
-        b"alice@example.org",
+        b"alice",  # her username, and her email address with it
         *(str(pk).encode() for pk in ReviewLog.objects.filter(learner=learner).values_list("review_id", flat=True)),
     ]
     return World(clients=clients, alice=alice, learner=learner, attempt=attempt, secrets=secrets)
@@ -343,6 +350,14 @@ def run_entry(world: World, entry: Entry, *, leaks_checked: bool) -> None:
             check(client.post(url, entry.body(world)), entry.post[actor], actor, "POST", url)
         if actor != "alice":
             assert snapshot(world.learner) == before, f"{actor} changed alice's data at {url}"
+
+
+def test_alices_own_export_holds_what_the_matrix_hides_from_everyone_else(world):
+    """So the leak check of the matrix looks for something that is there to leak."""
+    export = world.clients["alice"].get("/account/export/").content
+    for secret in world.secrets:
+        assert secret in export
+    assert world.clients["bob"].get("/account/export/").status_code == 200
 
 
 @pytest.mark.parametrize("route", sorted(MATRIX))
