@@ -66,3 +66,18 @@ def row_counts() -> dict[str, int]:
         model.__name__: model.objects.count()
         for model in (User, Learner, CardState, ReviewLog, QuizAttempt, QuizAnswer)
     }
+
+
+def log_row(learner: Learner, question: Question, *, review_id: str | uuid.UUID | None = None) -> ReviewLog:
+    """A bare review-log row: someone answered `question` (its states do not matter here)."""
+    return ReviewLog.objects.create(
+        learner=learner,
+        question=question,
+        review_id=review_id or uuid.uuid4(),
+        rating=3,
+        reviewed_at=NOW,
+        duration_ms=1000,
+        language="en",
+        state_before={},
+        state_after={},
+    )

@@ -24,6 +24,7 @@ from django.utils.html import escape
 
 from quiz import exports
 from quiz.models import CardState, Learner, Question, QuizAnswer, QuizAttempt, ReviewLog
+from tests.learner_data import log_row
 from tests.study_helpers import answer_current_card
 
 PASSWORD = "correct horse battery"
@@ -273,17 +274,7 @@ def test_deleting_the_account_leaves_nothing_that_refers_to_it(client, alice, bo
     study(client, 4)
     take_a_quiz(client, answers=2)
     bobs = Learner.objects.create(user=bob)
-    ReviewLog.objects.create(
-        learner=bobs,
-        question=Question.objects.all()[0],
-        review_id="00000000-0000-0000-0000-000000000001",
-        rating=3,
-        reviewed_at=NOW,
-        duration_ms=1000,
-        language="en",
-        state_before={},
-        state_after={},
-    )
+    log_row(bobs, Question.objects.all()[0], review_id="00000000-0000-0000-0000-000000000001")
     learner = Learner.objects.get(user=alice)
     assert AccessLog.objects.filter(username="alice").exists()
 

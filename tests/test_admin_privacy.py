@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import uuid
 
 import pytest
 
 from quiz.models import CardState, Fact, Learner, Question, QuizAnswer, QuizAttempt, ReviewLog
+from tests.learner_data import log_row
 
 NOW = datetime.datetime(2026, 11, 30, 12, 0, tzinfo=datetime.UTC)
 KEY = "what-is-a-fasciculation"
@@ -19,17 +19,7 @@ def studied(content, bob) -> Question:
     question = Question.objects.get(key=KEY)
     learner = Learner.objects.create(user=bob)
     CardState.objects.create(learner=learner, question=question)
-    ReviewLog.objects.create(
-        learner=learner,
-        question=question,
-        review_id=uuid.uuid4(),
-        rating=3,
-        reviewed_at=NOW,
-        duration_ms=1000,
-        language="en",
-        state_before={},
-        state_after={},
-    )
+    log_row(learner, question)
     attempt = QuizAttempt.objects.create(learner=learner, question_ids=[question.pk], started_at=NOW)
     QuizAnswer.objects.create(attempt=attempt, question=question, is_correct=True, answered_at=NOW)
     return question
