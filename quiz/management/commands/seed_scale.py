@@ -50,7 +50,7 @@ class Command(BaseCommand):
         cards_each = max(1, min(len(questions), -(-per_learner // 4))) if per_learner else 0
         # One chain of states (Good, with a lapse now and then) computed once and
         # shared: the scheduler's cost is not what this command is for.
-        chain: list[tuple[int, datetime.datetime, str, str, scheduling.Snapshot]] = []
+        chain: list[tuple[int, datetime.datetime, dict, dict, scheduling.Snapshot]] = []
         snapshot, when = scheduling.Snapshot(), now - datetime.timedelta(days=120)
         for n in range(per_learner // max(cards_each, 1) + 1):
             rating = 1 if n % 7 == 6 else 3
@@ -77,7 +77,7 @@ class Command(BaseCommand):
                 left -= count
                 # Spread over the last months, some of it today.
                 shift = datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 30))
-                for rating, at, before, after, _ in chain[:count]:
+                for rating, at, json_before, json_after, _ in chain[:count]:
                     logs.append(
                         ReviewLog(
                             learner=learner,
@@ -87,8 +87,8 @@ class Command(BaseCommand):
                             reviewed_at=min(at + shift, now),
                             duration_ms=rng.randint(1500, 9000),
                             language="en",
-                            state_before=before,
-                            state_after=after,
+                            state_before=json_before,
+                            state_after=json_after,
                         )
                     )
                 card = CardState(learner=learner, question_id=question, version=count)
