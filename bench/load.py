@@ -209,6 +209,7 @@ class GradeResults:
     non_2xx: int = 0
     learners_used: set[str] = field(default_factory=set)
     elapsed: float = 0.0
+    client_cpu: float = 0.0  # cores this process used: the client competes with gunicorn
 
 
 class Browser:
@@ -308,12 +309,13 @@ def grade_loop(base: str, sessions: list[str], right: set[int], seconds: float, 
             n += 1
 
     pool = [threading.Thread(target=worker, args=(sessions[i::threads],)) for i in range(threads)]
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     for thread in pool:
         thread.start()
     for thread in pool:
         thread.join()
     results.elapsed = time.monotonic() - started
+    results.client_cpu = (time.process_time() - cpu) / results.elapsed
     return results
 
 
@@ -329,7 +331,13 @@ def measure(database: str, args: argparse.Namespace) -> list[str]:
     if database == "postgresql":
         fresh_postgres()
     print(f"[{database}] preparing a fresh database …", file=sys.stderr, flush=True)
-    subprocess.run([PYTHON, "manage.py", "prepare_database", "--verbosity", "0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [PYTHON, "manage.py", "prepare_database", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     subprocess.run(
         [PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"], cwd=ROOT, env=env, check=True
     )
@@ -355,7 +363,8 @@ def measure(database: str, args: argparse.Namespace) -> list[str]:
             p50_ms=percentile(results.grade_ms, 0.5),
             p99_ms=percentile(results.grade_ms, 0.99),
             non_2xx=results.non_2xx,
-            note=f"{results.requests / elapsed:.0f} req/s of all kinds; {len(results.learners_used)} learners",
+            note=f"{results.requests / elapsed:.0f} req/s of all kinds; {len(results.learners_used)} learners; "
+            f"client used {results.client_cpu:.2f} cores",
         )
     )
     learn = rows[1].rps
