@@ -19,9 +19,10 @@ port). Then, one after the other for a fixed time each:
 - the grade loop: threads in this process, each cycling over its own learners,
   GET the study page, pick the right choice when the card asks for one, and
   POST the grade the way htmx does. Every grade needs a fresh form, so wrk
-  cannot replay them; the loop reports acknowledged grades per second and the
-  grade POST's own latency, separately from wrk's numbers. The Python client
-  shares the machine's cores with gunicorn, so its rate is a lower bound.
+  cannot replay them blindly; the loop reports acknowledged grades per second
+  and the grade POST's own latency, separately from wrk's numbers. Each of
+  its grades waits for two or three requests in a row, so its rate is far
+  below wrk's; it prints the CPU it used itself (well under a core).
 
 Prints requests/s, p50/p99, ratios against /learn/, the non-2xx count, and
 whether the review-log rows equal the acknowledged grades. Loopback only;
