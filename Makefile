@@ -18,7 +18,7 @@ for p in $$(ls -d $$root/versions/3.* 2>/dev/null | sort -rV); do \
 done; true
 endef
 
-.PHONY: help db run test serve lint format messages check-content bench bench-faults screenshots clean
+.PHONY: help db run test serve lint format messages check-content bench bench-load bench-scale bench-faults screenshots clean
 
 help:
 	@echo "make run       start the app on http://127.0.0.1:$(PORT) (SQLite, content loaded)"
@@ -28,6 +28,8 @@ help:
 	@echo "make format    ruff format and fix"
 	@echo "make messages  extract and compile UI translations (needs GNU gettext)"
 	@echo "make bench     run the benchmarks in bench/"
+	@echo "make bench-load    requests/s on a production-mode gunicorn with wrk (ARGS=--postgres adds PostgreSQL)"
+	@echo "make bench-scale   latency and queries on a small vs a large database (ARGS=--learners N --reviews M)"
 	@echo "make bench-faults  gunicorn on PostgreSQL while PostgreSQL restarts and workers are killed (root)"
 	@echo "make screenshots   retake the README's screenshots (docs/) with the browser suite"
 
@@ -86,6 +88,15 @@ screenshots: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) bench/run.py
+
+# gunicorn (production settings, 2 workers) on a fresh SQLite file, and with
+# ARGS=--postgres also on its own PostgreSQL database; needs wrk. Issue 10.
+bench-load: $(VENV)/.dev
+	$(PY) bench/load.py $(ARGS)
+
+# Seeds a large history (seed_scale) and compares it with a fresh database.
+bench-scale: $(VENV)/.dev
+	$(PY) bench/scale.py $(ARGS)
 
 # Restarts the local PostgreSQL cluster (pg_ctlcluster, so run as root) and
 # uses its own database, twitch_bench_fault. Results: docs/performance.md.
