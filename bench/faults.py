@@ -69,10 +69,11 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from bench.http_client import Browser, wait_until_up  # noqa: E402
 from quiz import content_file  # noqa: E402
 from quiz.models import Choice, Learner, ReviewLog  # noqa: E402
+from tests.html_forms import choice_ids, hidden_fields  # noqa: E402
 from tests.many_learners import inconsistent_cards  # noqa: E402
-from tests.study_helpers import choice_ids, hidden_fields  # noqa: E402
 
 BASE = f"http://127.0.0.1:{PORT}"
 # No HTTP answer at all: the connection was refused or reset (a killed worker).
@@ -161,37 +162,27 @@ class Outage:
             time.sleep(0.05)
 
 
-class Browser:
-    """One learner's browser: its cookies, and htmx's headers on posts."""
+class FaultBrowser(Browser):
+    """A learner's browser that reports every answer, and requests cut off
+    with no HTTP answer at all (the worker serving them was killed)."""
 
     def __init__(self, session: str, results: Results) -> None:
-        self.cookies = {"sessionid": session}
+        super().__init__(BASE, session)
         self.results = results
 
     def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        if data is not None:
-            headers |= {"HX-Request": "true", "X-CSRFToken": self.cookies.get("csrftoken", "")}
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(BASE + path, data=body, headers=headers)
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                status, text, set_cookies = response.status, response.read().decode(), response.headers
-        except urllib.error.HTTPError as error:
-            status, text, set_cookies = error.code, error.read().decode(), error.headers
+            return super().request(path, data)
         except CUT_OFF:
-            # No HTTP answer: the worker serving it was killed.
             with self.results.lock:
                 self.results.cut_off.append(path)
             raise
-        for header in set_cookies.get_all("Set-Cookie") or []:
-            for name, morsel in http.cookies.SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
+
+    def saw(self, status: int, path: str) -> None:
         self.results.saw(status, path, time.monotonic())
-        return status, text
 
 
-def answer_one(browser: Browser, right_choices: set[int], results: Results) -> str:
+def answer_one(browser: FaultBrowser, right_choices: set[int], results: Results) -> str:
     """Study the card on screen: 'answered', 'failed', or 'done' (no card left)."""
     status, page = browser.request("/study/")
     if status != 200:
@@ -232,7 +223,7 @@ def answer_one(browser: Browser, right_choices: set[int], results: Results) -> s
 
 def stream(pool: LearnerPool, right_choices: set[int], results: Results, deadline: float) -> None:
     session = pool.take()
-    browser = Browser(session, results) if session else None
+    browser = FaultBrowser(session, results) if session else None
     while browser and time.monotonic() < deadline and len(results.acknowledged) < MAX_ANSWERS:
         try:
             outcome = answer_one(browser, right_choices, results)
@@ -240,7 +231,7 @@ def stream(pool: LearnerPool, right_choices: set[int], results: Results, deadlin
             outcome = "failed"
         if outcome == "done":
             session = pool.take()
-            browser = Browser(session, results) if session else None
+            browser = FaultBrowser(session, results) if session else None
         elif outcome == "failed":
             time.sleep(0.2)  # a learner retrying, a little later
 
@@ -284,12 +275,7 @@ def main() -> None:
         stderr=subprocess.STDOUT,
     )
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"{BASE}/healthz", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_until_up(BASE, gunicorn, str(server_log))
         results = Results()
         pool = LearnerPool(sessions)
         start = time.monotonic()

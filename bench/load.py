@@ -32,7 +32,6 @@ gunicorn is stopped at the end, on error too. Needs wrk (`apt-get install wrk`).
 from __future__ import annotations
 
 import argparse
-import http.cookies
 import json
 import os
 import random
@@ -52,10 +51,14 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.http_client import Browser, fresh_postgres, wait_until_up  # noqa: E402
+from tests.html_forms import hidden_fields  # noqa: E402
+
 PYTHON = sys.executable
 POSTGRES_URL = os.environ.get("BENCH_LOAD_DATABASE_URL", "postgres://twitch@127.0.0.1:5432/twitch_h10_load")
 GRADE_LEARNERS = 120
@@ -89,7 +92,6 @@ def server_env(database: str, sqlite_path: Path | None) -> dict[str, str]:
 def django_prepare(learners: int, form_learners: int, forms_path: str) -> None:
     """Signed-in learners as session keys, and the right choices, as JSON on
     stdout; grade forms for wrk written to `forms_path` as a Lua table."""
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -143,7 +145,6 @@ def django_prepare(learners: int, form_learners: int, forms_path: str) -> None:
 
 
 def django_count() -> None:
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -167,16 +168,6 @@ def run_json(args: list[str], env: dict[str, str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def fresh_postgres() -> None:
-    import psycopg
-
-    name = urllib.parse.urlparse(POSTGRES_URL).path.lstrip("/")
-    admin_url = POSTGRES_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-
 @contextmanager
 def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[None]:
     with log_path.open("w") as log_file:
@@ -189,16 +180,7 @@ def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[None]:
             stderr=subprocess.STDOUT,
         )
         try:
-            for _ in range(200):
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                    break
-                except OSError:
-                    if server.poll() is not None:
-                        raise SystemExit(f"gunicorn exited: see {log_path}") from None
-                    time.sleep(0.1)
-            else:
-                raise SystemExit(f"gunicorn did not answer /healthz: see {log_path}")
+            wait_until_up(f"http://127.0.0.1:{port}", server, str(log_path))
             yield
         finally:
             server.send_signal(signal.SIGTERM)
@@ -252,60 +234,17 @@ class GradeResults:
     client_cpu: float = 0.0  # cores this process used: the client competes with gunicorn
 
 
-class Browser:
-    """One learner's browser: its cookies, and htmx's headers on posts."""
+class LoadBrowser(Browser):
+    """A learner's browser that counts its requests and the non-2xx answers."""
 
     def __init__(self, base: str, session: str, results: GradeResults) -> None:
-        self.base = base
-        self.cookies = {"sessionid": session}
+        super().__init__(base, session)
         self.results = results
 
-    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        if data is not None:
-            headers |= {"HX-Request": "true", "X-CSRFToken": self.cookies.get("csrftoken", "")}
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        try:
-            with urllib.request.urlopen(urllib.request.Request(self.base + path, body, headers), timeout=30) as r:
-                status, text, received = r.status, r.read().decode(), r.headers
-        except urllib.error.HTTPError as error:
-            status, text, received = error.code, error.read().decode(), error.headers
-        for header in received.get_all("Set-Cookie") or []:
-            for name, morsel in http.cookies.SimpleCookie(header).items():
-                self.cookies[name] = morsel.value
+    def saw(self, status: int, path: str) -> None:
         with self.results.lock:
             self.results.requests += 1
             self.results.non_2xx += not 200 <= status < 300
-        return status, text
-
-
-class CardForm(HTMLParser):
-    """The hidden inputs of the first form inside the card region (as
-    tests/study_helpers.py reads them; that module needs Django)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.in_card = self.in_form = self.done = False
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if values.get("id") == "card":
-            self.in_card = True
-        elif self.in_card and tag == "form" and not self.done:
-            self.in_form = True
-        elif self.in_form and tag == "input" and values.get("type") == "hidden" and "name" in values:
-            self.fields[values["name"]] = values.get("value", "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form" and self.in_form:
-            self.in_form, self.done = False, True
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    parser = CardForm()
-    parser.feed(html)
-    return parser.fields
 
 
 def choice_ids(html: str) -> list[int]:
@@ -351,7 +290,7 @@ def grade_loop(base: str, sessions: list[str], right: set[int], seconds: float, 
     def worker(mine: list[str]) -> None:
         # Each learner belongs to one thread, which goes round its learners:
         # many distinct learners, never two requests of one learner at once.
-        browsers = [Browser(base, session, results) for session in mine]
+        browsers = [LoadBrowser(base, session, results) for session in mine]
         n = 0
         while time.monotonic() < deadline:
             grade_once(browsers[n % len(browsers)], right, results)
@@ -378,7 +317,7 @@ def measure(database: str, args: argparse.Namespace) -> list[str]:
     sqlite_path = workdir / "load.sqlite3" if database == "sqlite" else None
     env = server_env(database, sqlite_path)
     if database == "postgresql":
-        fresh_postgres()
+        fresh_postgres(POSTGRES_URL)
     print(f"[{database}] preparing a fresh database …", file=sys.stderr, flush=True)
     subprocess.run(
         [PYTHON, "manage.py", "prepare_database", "--verbosity", "0"],

@@ -29,11 +29,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.http_client import fresh_postgres  # noqa: E402
+
 POSTGRES_URL = os.environ.get("BENCH_SCALE_DATABASE_URL", "postgres://twitch@127.0.0.1:5432/twitch_h10_scale")
 HTMX = {"HX-Request": "true"}
 NAMES = ("study GET", "grade POST", "dashboard")
@@ -46,7 +49,6 @@ def percentile(values: list[float], q: float) -> float:
 
 def measure_in_process(args: argparse.Namespace) -> None:
     """Runs in a subprocess whose environment names the database."""
-    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
@@ -162,23 +164,13 @@ def measure_in_process(args: argparse.Namespace) -> None:
     )
 
 
-def fresh_postgres() -> None:
-    import psycopg
-
-    name = urllib.parse.urlparse(POSTGRES_URL).path.lstrip("/")
-    admin_url = POSTGRES_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-
 def run(database: str, args: argparse.Namespace) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "false"}
     env |= {"DJANGO_SECRET_KEY": "bench-scale-" + "x" * 50, "DJANGO_ALLOWED_HOSTS": "testserver"}
     env |= {"DJANGO_HTTPS": "false", "DJANGO_LOG_LEVEL": "WARNING"}
     env.pop("DATABASE_URL", None)
     if database == "postgresql":
-        fresh_postgres()
+        fresh_postgres(POSTGRES_URL)
         env["DATABASE_URL"] = POSTGRES_URL
     else:
         env["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix="bench-scale-")) / "scale.sqlite3")

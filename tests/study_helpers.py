@@ -3,44 +3,23 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 from django.test import Client
 
 from quiz.learners import SESSION_KEY
 from quiz.models import CardState, Learner, Question
+from tests.html_forms import choice_ids, hidden_fields
 
 HTMX = {"HX-Request": "true"}
-
-
-class _FirstCardForm(HTMLParser):
-    """Collects the hidden inputs of the first form inside the card region."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.in_card = self.in_form = self.done = False
-        self.fields: dict[str, str] = {}
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if values.get("id") == "card":
-            self.in_card = True
-        elif self.in_card and tag == "form" and not self.done:
-            self.in_form = True
-        elif self.in_form and tag == "input" and values.get("type") == "hidden" and "name" in values:
-            self.fields[values["name"]] = values.get("value", "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form" and self.in_form:
-            self.in_form, self.done = False, True
-
-
-def hidden_fields(html: str) -> dict[str, str]:
-    """The hidden inputs of the first form on the card (card, version, review …),
-    read as a browser would: whatever the order or quoting of the attributes."""
-    parser = _FirstCardForm()
-    parser.feed(html)
-    return parser.fields
+__all__ = [
+    "HTMX",
+    "answer_current_card",
+    "choice_ids",
+    "current_card",
+    "hidden_fields",
+    "learner_of",
+    "question_on_screen",
+]
 
 
 def question_on_screen(html: str) -> Question:
@@ -69,10 +48,6 @@ def current_card(client: Client, html: str) -> CardState:
         learner=learner_of(client), question=question_on_screen(html)
     )
     return card
-
-
-def choice_ids(html: str) -> list[int]:
-    return [int(value) for value in re.findall(r'name="choice" value="(\d+)"', html)]
 
 
 def answer_current_card(client, *, rating: int = 3, htmx: bool = False, prefix: str = ""):
