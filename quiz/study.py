@@ -10,6 +10,7 @@ import datetime
 import enum
 import uuid
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 from django.core import signing
 from django.db.models import Prefetch
@@ -87,26 +88,40 @@ def choices_prefetch(lookup: str = "choices") -> Prefetch:
     return Prefetch(lookup, queryset=Choice.objects.all(), to_attr="ordered_choices")
 
 
-def learner_cards(learner: Learner, content: Published) -> dict[int, CardState]:
-    """The learner's cards for published questions, by question id, each with its
-    question from the in-process content: one query, bounded by the deck's size
-    however long the learner's history."""
+class CardRow(NamedTuple):
+    """A card's row as plain values: building a model instance for each of up
+    to a deck's worth of rows costs more than the query; only the card shown
+    needs one (`card_for`). The fields are CardState's, in its order."""
+
+    id: int
+    learner_id: int
+    question_id: int
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime.datetime | None
+    last_review: datetime.datetime | None
+    version: int
+
+
+def learner_cards(learner: Learner, content: Published) -> dict[int, CardRow]:
+    """The learner's cards for published questions, as rows by question id: one
+    query, bounded by the deck's size however long the learner's history."""
     if learner.pk is None:
         return {}
-    cards = {}
-    for card in CardState.objects.filter(learner_id=learner.pk):
-        question = content.question(card.question_id)
-        if question is not None:
-            card.learner, card.question = learner, question
-            cards[card.question_id] = card
-    return cards
+    rows = CardState.objects.filter(learner_id=learner.pk).values_list(*CardRow._fields)
+    return {row.question_id: row for row in map(CardRow._make, rows) if row.question_id in content.questions}
 
 
-def card_for(learner: Learner, question: Question, cards: dict[int, CardState]) -> CardState:
+def card_for(learner: Learner, question: Question, cards: dict[int, CardRow]) -> CardState:
     """The learner's card for `question`: their row if they have one (for a new
     question, a row left by an undone first answer), else an unsaved one.
     Looking saves nothing; the first answer does (quiz.views.study.record)."""
-    return cards.get(question.pk) or CardState(learner=learner, question=question)
+    row = cards.get(question.pk)
+    card = CardState.from_db(None, CardRow._fields, row) if row else CardState()
+    card.learner, card.question = learner, question
+    return card
 
 
 @dataclass
@@ -211,13 +226,17 @@ def build_scheduled_queue(learner: Learner, now: datetime.datetime, topic_slug: 
     )
 
     cards = learner_cards(learner, content)
-    studied = [card for card in cards.values() if not card.is_new and content.in_scope(card.question_id, topic_slug)]
-    due = [(card.due, card.pk, card) for card in studied if card.due is not None and card.due <= now]
-    due_cards = [card for _due, _pk, card in sorted(due, key=lambda entry: entry[:2])][:reviews_left]
+    # (due, id, question) of the studied cards in scope: due cards come longest overdue first.
+    studied = [
+        (row.due, row.id, row.question_id)
+        for row in cards.values()
+        if row.state != scheduling.NEW and row.due is not None and content.in_scope(row.question_id, topic_slug)
+    ]
+    due_cards = sorted(entry for entry in studied if entry[0] <= now)[:reviews_left]
     new_questions = [
         content.questions[pk]
         for pk in content.order
-        if (pk not in cards or cards[pk].is_new) and content.in_scope(pk, topic_slug)
+        if (pk not in cards or cards[pk].state == scheduling.NEW) and content.in_scope(pk, topic_slug)
     ][:new_left]
 
     queue = Queue(
@@ -230,9 +249,9 @@ def build_scheduled_queue(learner: Learner, now: datetime.datetime, topic_slug: 
         review_limit_reached=reviews_left == 0,
     )
     if due_cards:
-        queue.show(due_cards[0])
+        queue.show(card_for(learner, content.questions[due_cards[0][2]], cards))
     elif new_questions:
         queue.show(card_for(learner, new_questions[0], cards))
     else:
-        queue.next_due = min((card.due for card in studied if card.due is not None), default=None)
+        queue.next_due = min((due for due, _id, _question in studied), default=None)
     return queue

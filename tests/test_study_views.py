@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from quiz import scheduling
 from quiz.models import CardState, Learner, Question, ReviewLog
 from quiz.models.study import MAX_EXTRA_NEW
-from quiz.study import Phase, Shown
+from quiz.study import CardRow, Phase, Shown
 from quiz.templatetags.study import interval
 from tests.study_helpers import HTMX, answer_current_card, choice_ids, current_card, hidden_fields
 
@@ -717,3 +717,8 @@ def test_todays_counts_tell_new_cards_from_reviews_by_the_state_before(alice_lea
         "reviews": 2,
         "new": 0,
     }
+
+
+def test_the_queue_reads_every_field_of_a_card_row():
+    # A field added to CardState must be added to CardRow, or cards shown would lose it.
+    assert CardRow._fields == tuple(f.attname for f in CardState._meta.concrete_fields)
