@@ -661,6 +661,23 @@ def test_the_first_answer_to_a_card_with_choices_runs_at_most_12_queries(alice_c
     assert len(queries) <= 12, "\n".join(q["sql"][:100] for q in queries)
 
 
+def test_a_visitors_first_answer_runs_at_most_12_queries(client, content):
+    """It also saves the visitor's learner and creates their session (Django's
+    session store: an existence check, then the insert in a savepoint)."""
+    page = client.get("/study/").content.decode()
+    fields = hidden_fields(page)
+    question = Question.objects.get(pk=fields["question"])
+    if question.is_flashcard:
+        url, data = "/study/grade/", {**fields, "rating": 3}
+    else:
+        url, data = "/study/answer/", {**fields, "choice": question.choices.exclude(is_correct=True).first().pk}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, data, headers=HTMX)
+    assert response.status_code == 200
+    assert ReviewLog.objects.filter(question=question).count() == 1
+    assert len(queries) <= 12, "\n".join(q["sql"][:100] for q in queries)
+
+
 def test_the_daily_review_limit_is_said_plainly(alice_client, alice, alice_learner):
     answer_current_card(alice_client, rating=3)
     Learner.objects.filter(user=alice).update(max_reviews_per_day=1, new_per_day=1)

@@ -259,12 +259,16 @@ def record(
     try:
         with transaction.atomic():
             learner = lock_learner(request)
-            if learner is None:
-                # The first answer: a visitor's learner is saved now; a new
-                # account's may be saved by a parallel request, so lock it too.
-                learner = get_learner(request)
-                learner.lock()
-            card = learner.cards.filter(question_id=question.pk).first() or CardState(learner=learner)
+            if learner is None and not request.user.is_authenticated:
+                # A visitor's first answer: their learner is saved now, so no card of theirs exists yet.
+                learner, card = get_learner(request), None
+            else:
+                if learner is None:
+                    # A new account's first answer: a parallel request may save its learner too.
+                    learner = get_learner(request)
+                    learner.lock()
+                card = learner.cards.filter(question_id=question.pk).first()
+            card = card or CardState()
             card.learner, card.question = learner, question
             if already_saved(card, data):
                 return card, False
