@@ -18,7 +18,7 @@ for p in $$(ls -d $$root/versions/3.* 2>/dev/null | sort -rV); do \
 done; true
 endef
 
-.PHONY: help db run test serve lint format messages check-content bench bench-load bench-scale bench-two bench-faults screenshots clean
+.PHONY: help db run test serve lint format messages check-content bench bench-latency bench-load bench-scale bench-two bench-faults screenshots clean
 
 help:
 	@echo "make run       start the app on http://127.0.0.1:$(PORT) (SQLite, content loaded)"
@@ -27,7 +27,8 @@ help:
 	@echo "make lint      ruff check, format check and mypy"
 	@echo "make format    ruff format and fix"
 	@echo "make messages  extract and compile UI translations (needs GNU gettext)"
-	@echo "make bench     run the benchmarks in bench/"
+	@echo "make bench     run every benchmark in bench/ and print each goal with pass/FAIL"
+	@echo "make bench-latency study-loop latency and queries in one process (DATABASE_URL=… for PostgreSQL)"
 	@echo "make bench-load    requests/s on a production-mode gunicorn with wrk (ARGS=--postgres adds PostgreSQL)"
 	@echo "make bench-scale   latency and queries on a small vs a large database (ARGS=--learners N --reviews M)"
 	@echo "make bench-two     two gunicorn servers on one PostgreSQL and a shared Redis: same results as one server"
@@ -87,8 +88,13 @@ check-content: db
 screenshots: $(VENV)/.dev
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/e2e/test_learner_journey.py
 
+# Every goal of docs/performance.md, measured and printed with pass/FAIL (bench/run.py).
 bench: $(VENV)/.dev
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(ARGS)
+
+# In-process latency and query counts of the study loop with a large history.
+bench-latency: $(VENV)/.dev
+	$(PY) bench/latency.py
 
 # gunicorn (production settings, 2 workers) on a fresh SQLite file, and with
 # ARGS=--postgres also on its own PostgreSQL database; needs wrk. Issue 10.

@@ -51,6 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.goals import percentile, verdict  # noqa: E402
 from bench.http_client import Browser, free_port, fresh_postgres, gunicorn, run_json, server_env  # noqa: E402
 from tests.html_forms import hidden_fields  # noqa: E402
 
@@ -248,11 +249,6 @@ def grade_loop(base: str, sessions: list[str], right: set[int], seconds: float, 
     return results
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
-
-
 def measure(database: str, args: argparse.Namespace) -> list[str]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     sqlite_path = workdir / "load.sqlite3" if database == "sqlite" else None
@@ -342,11 +338,13 @@ def measure(database: str, args: argparse.Namespace) -> list[str]:
     )
     study, grade = rows[2].rps / learn, rows[3].rps / learn
     non_2xx = results.non_2xx + rows[3].non_2xx
-    lines.append(
-        f"goal study GET ≥ 0.6× /learn/: {study:.2f} {'pass' if study >= 0.6 else 'FAIL'}; "
-        f"goal grade ≥ 0.4× /learn/ with 0 non-2xx and rows = grades: {grade:.2f} "
-        f"(wrk) {'pass' if grade >= 0.4 and non_2xx == 0 and same == 'yes' and within else 'FAIL'}"
-    )
+    lines += [
+        f"goal study GET ≥ 0.6× /learn/ req/s ({database}): {study:.2f} {verdict(study >= 0.6)}",
+        f"goal grade POST ≥ 0.4× /learn/ req/s ({database}): {grade:.2f} {verdict(grade >= 0.4)}",
+        f"goal grade POSTs: 0 non-2xx, review-log rows = acknowledged grades ({database}): "
+        f"{non_2xx} non-2xx, rows {'equal' if same == 'yes' and within else 'NOT equal'} "
+        f"{verdict(non_2xx == 0 and same == 'yes' and within)}",
+    ]
     if not results.grade_ms:
         lines.append("no grade was acknowledged: see the gunicorn log in " + str(workdir))
     print("\n".join(lines), flush=True)

@@ -75,16 +75,16 @@ def learner_filter(request: HttpRequest) -> dict | None:
     return {"learner_id": learner_id, "learner__user__isnull": True}
 
 
-def lock_learner(request: HttpRequest) -> None:
-    """Lock the requesting learner's row, if they have one, in one query: the
-    first lock of every write to their progress (Learner.lock)."""
+def lock_learner(request: HttpRequest) -> Learner | None:
+    """Lock and return the requesting learner's row, if they have one, in one
+    query: the first lock of every write to their progress (Learner.lock)."""
     if request.user.is_authenticated:
         learners = Learner.objects.filter(user=request.user)
     elif learner_id := request.session.get(SESSION_KEY):
         learners = Learner.objects.filter(pk=learner_id, user__isnull=True)
     else:
-        return
-    list(learners.select_for_update().values_list("pk"))
+        return None
+    return learners.select_for_update().first()
 
 
 def holds_progress(session: SessionBase) -> bool:

@@ -1,5 +1,6 @@
 from quiz.models.content import (
     Choice,
+    ContentVersion,
     Fact,
     LoadedKey,
     Question,
@@ -15,6 +16,7 @@ from quiz.models.study import CardState, Learner, ReviewLog, new_questions_for
 __all__ = [
     "CardState",
     "Choice",
+    "ContentVersion",
     "Fact",
     "Learner",
     "LoadedKey",
