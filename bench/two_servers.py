@@ -25,9 +25,10 @@ Then, over plain HTTP:
 - sign-up POSTs alternate between A and B: the limit (set to 4 here) must
   count them together, which needs the shared cache.
 
-Prints one line per check, `goal two servers: <check>: pass` or
-`goal two servers: <check>: FAIL (<details>)`, then a summary; exits non-zero
-when a check fails. The servers are stopped at the end, on failure too.
+Prints one goal line per check, as `make bench` collects them
+(bench/goals.py): `goal two servers: <check> (postgresql): <seen> pass`, or
+`… : <what went wrong> FAIL`; then a summary. Exits non-zero when a check
+fails. The servers are stopped at the end, on failure too.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.goals import verdict  # noqa: E402
 from bench.http_client import PYTHON, Browser, free_port, fresh_postgres, gunicorn, run_json, server_env  # noqa: E402
 from tests.html_forms import choice_ids, form_data, hidden_fields  # noqa: E402
 
@@ -153,6 +155,7 @@ class Run:
     dashboard: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     session: str = ""
+    requests: int = 0
 
     def saw(self, page: str) -> None:
         """Note the card and the counters on a study page or fragment."""
@@ -242,6 +245,7 @@ def scenario(servers: tuple[str, str], right: set[int], account: tuple[str, str]
     _, page = browser.request("/progress/")
     run.dashboard = dashboard_figures(page)
     run.session = browser.cookies.get("sessionid", "")
+    run.requests = browser.sent
     return run
 
 
@@ -260,9 +264,12 @@ def difference(one: Any, two: Any) -> str:
 class Check:
     name: str
     failure: str = ""  # empty when the check passes
+    measured: str = ""  # what was seen, when it passes
 
     def line(self) -> str:
-        return f"goal two servers: {self.name}: " + (f"FAIL ({self.failure})" if self.failure else "pass")
+        """A goal line as `make bench` collects them (bench/goals.py)."""
+        seen = self.failure or self.measured
+        return f"goal two servers: {self.name} (postgresql): {seen} {verdict(not self.failure)}"
 
 
 def compare(runs: dict[tuple[str, str], Run], logged: dict[str, list[str]]) -> list[Check]:
@@ -290,23 +297,46 @@ def compare(runs: dict[tuple[str, str], Run], logged: dict[str, list[str]]) -> l
                 f"{found.total()} log rows, {len(found - expected)} unexpected, {len(expected - found)} missing"
             )
     split = [(kind, runs[kind, "two servers"]) for kind in kinds]
+    requests = sum(run.requests for run in runs.values())
+    alike = " and ".join(f"{kind} {len(runs[kind, 'two servers'].cards)}" for kind in kinds)
+    rows = sum(len(logged.get(run.session, [])) for run in runs.values())
     return [
-        Check("every request answered 2xx on either server", "; ".join(errors[:5])),
+        Check(
+            "every request answered 2xx on either server",
+            "; ".join(errors[:5]),
+            f"{requests} requests, all 2xx",
+        ),
         Check(
             "same cards and counters shown as on one server",
             differences("cards", lambda run: run.cards) or differences("counters", lambda run: run.counters),
+            f"cards alike: {alike}",
         ),
         Check(
             "undo on the other server puts the graded card back",
-            "; ".join(kind for kind, run in split if not run.undo_put_back or not run.undone),
+            "; ".join(f"{kind}: not put back" for kind, run in split if not run.undo_put_back or not run.undone),
+            f"put back for {' and '.join(kinds)}",
         ),
         Check(
             "study setting saved on one server shown on the other",
             "; ".join(f"{kind}: {run.settings_seen!r}" for kind, run in split if run.settings_seen != str(NEW_PER_DAY)),
+            f"new cards a day {NEW_PER_DAY} read back for {' and '.join(kinds)}",
         ),
-        Check("same quiz score as on one server", differences("score", lambda run: run.quiz)),
-        Check("same dashboard figures as on one server", differences("dashboard", lambda run: run.dashboard)),
-        Check("no lost or doubled review (log rows = grades acknowledged - undone)", "; ".join(lost_or_doubled)),
+        Check(
+            "same quiz score as on one server",
+            differences("score", lambda run: run.quiz),
+            ", ".join(f"{kind} {runs[kind, 'two servers'].quiz}" for kind in kinds),
+        ),
+        Check(
+            "same dashboard figures as on one server",
+            differences("dashboard", lambda run: run.dashboard),
+            f"{len(split[0][1].dashboard)} figures alike",
+        ),
+        Check(
+            "no lost or doubled review (log rows = grades acknowledged - undone)",
+            "; ".join(lost_or_doubled),
+            f"{rows} rows = {sum(len(r.acknowledged) for r in runs.values())} acknowledged - "
+            f"{sum(len(r.undone) for r in runs.values())} undone, by review id",
+        ),
     ]
 
 
@@ -317,8 +347,9 @@ def shared_signup_limit(servers: tuple[str, str]) -> Check:
     statuses = [browser.request("/account/signup/", {})[0] for _ in range(SIGNUP_LIMIT + 2)]
     refused = [status == 429 for status in statuses]
     expected = [False] * SIGNUP_LIMIT + [True, True]
-    failure = "" if refused == expected else f"limit {SIGNUP_LIMIT}, answers {statuses}"
-    return Check(f"sign-up limit counted across both servers (shared cache, limit {SIGNUP_LIMIT})", failure)
+    answers = f"limit {SIGNUP_LIMIT}, answers {' '.join(map(str, statuses))}"
+    failure = "" if refused == expected else answers
+    return Check("sign-up limit counted across both servers (shared cache)", failure, answers)
 
 
 def edit_in_admin(editor: Browser, model: str, pk: int | str, field_name: str, marker: str) -> str:
@@ -368,7 +399,7 @@ def content_edits(servers: dict[str, str], password: str, fact: int, topic: str)
         ("a fact", "fact", str(fact), "statement", f"/learn/{topic}/"),
         ("a question", "question", question, "prompt", "/study/"),
     ):
-        name = f"admin edit of {what} on A shown on B at once ({path})"
+        name = f"admin edit of {what} on A shown on B at once"
         # Fill any cache the workers keep: the old text, seen by every worker that answers.
         warmed = stale_answers(servers, path, "</html>")
         marker = f"EDITED-{secrets.token_hex(4)}"
@@ -377,9 +408,11 @@ def content_edits(servers: dict[str, str], password: str, fact: int, topic: str)
         if warmed:
             problem = f"before the edit: {', '.join(warmed)}"
         elif stale:
-            problem = f"{len(stale)} of {ASKS * len(servers)} answers right after the edit lack the new text: "
+            problem = (
+                f"{len(stale)} of {ASKS * len(servers)} answers of {path} right after the edit lack the new text: "
+            )
             problem += ", ".join(sorted(set(stale)))
-        checks.append(Check(name, problem))
+        checks.append(Check(name, problem, f"{ASKS * len(servers)} of {ASKS * len(servers)} answers of {path} new"))
     return checks
 
 
