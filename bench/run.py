@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS: dict[str, list[str]] = {
     "load": ["bench/load.py", "--postgres"],
     "scale": ["bench/scale.py", "--postgres"],
+    "two": ["bench/two_servers.py"],
 }
 
 
