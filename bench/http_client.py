@@ -1,14 +1,27 @@
-"""What the benchmarks that drive a real server share: a learner's browser
-over plain HTTP, and a fresh PostgreSQL database for a run."""
+"""What the benchmarks that drive a real server share: a production-mode
+gunicorn on a database of the run's own (a fresh PostgreSQL database or a
+temporary SQLite file), and a learner's browser over plain HTTP."""
 
 from __future__ import annotations
 
 import http.cookies
+import json
+import os
+import secrets
+import signal
+import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
 
 
 class Browser:
@@ -62,3 +75,77 @@ def fresh_postgres(url: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def server_env(*, sqlite_path: Path | None = None, database_url: str | None = None) -> dict[str, str]:
+    """Production settings (DEBUG off, fresh secret, loopback host) on one
+    database: a SQLite file or a PostgreSQL URL."""
+    assert (sqlite_path is None) != (database_url is None), "one database"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_HTTPS": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("SQLITE_PATH", None)
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    else:
+        env["SQLITE_PATH"] = str(sqlite_path)
+    return env
+
+
+def prepare_server(env: dict[str, str]) -> None:
+    """Migrate and load the content (`prepare_database`), and collect the
+    static files whitenoise serves compressed in production."""
+    for command in (["prepare_database"], ["collectstatic", "--no-input"]):
+        subprocess.run(
+            [PYTHON, "manage.py", *command, "--verbosity", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
+def run_json(args: list[str], env: dict[str, str]) -> dict:
+    """Run a Python step in a subprocess; its last line of output is JSON."""
+    done = subprocess.run([PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], port: int, log_path: Path, workers: int = 2) -> Iterator[subprocess.Popen]:
+    """gunicorn (sync workers) on 127.0.0.1:`port` until the block ends, on error too;
+    yields the master process."""
+    with log_path.open("w") as log_file:
+        server = subprocess.Popen(
+            [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+            + ["--workers", str(workers), "--no-control-socket"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}", server, str(log_path))
+            yield server
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()

@@ -36,10 +36,7 @@ import json
 import os
 import random
 import re
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,42 +45,27 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_client import Browser, fresh_postgres, wait_until_up  # noqa: E402
+from bench.http_client import (  # noqa: E402
+    Browser,
+    free_port,
+    fresh_postgres,
+    gunicorn,
+    prepare_server,
+    run_json,
+    server_env,
+)
 from tests.html_forms import hidden_fields  # noqa: E402
 
-PYTHON = sys.executable
 POSTGRES_URL = os.environ.get("BENCH_LOAD_DATABASE_URL", "postgres://twitch@127.0.0.1:5432/twitch_h10_load")
 GRADE_LEARNERS = 120
 GRADE_THREADS = 6
 WRK_LEARNERS = 200
-
-
-def server_env(database: str, sqlite_path: Path | None) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_HTTPS": "false",
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("SQLITE_PATH", None)
-    if database == "postgresql":
-        env["DATABASE_URL"] = POSTGRES_URL
-    else:
-        assert sqlite_path is not None
-        env["SQLITE_PATH"] = str(sqlite_path)
-    return env
 
 
 # --- Run inside a Django process (a subprocess with the server's settings) ---
@@ -155,40 +137,6 @@ def django_count() -> None:
 
 
 # --- The orchestrator: no Django here, only subprocesses and HTTP ---
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run_json(args: list[str], env: dict[str, str]) -> dict:
-    done = subprocess.run([PYTHON, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[None]:
-    with log_path.open("w") as log_file:
-        server = subprocess.Popen(
-            [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"]
-            + ["--workers", "2", "--no-control-socket"],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_up(f"http://127.0.0.1:{port}", server, str(log_path))
-            yield
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
 
 
 @dataclass
@@ -315,20 +263,13 @@ def percentile(values: list[float], q: float) -> float:
 def measure(database: str, args: argparse.Namespace) -> list[str]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     sqlite_path = workdir / "load.sqlite3" if database == "sqlite" else None
-    env = server_env(database, sqlite_path)
     if database == "postgresql":
         fresh_postgres(POSTGRES_URL)
+        env = server_env(database_url=POSTGRES_URL)
+    else:
+        env = server_env(sqlite_path=sqlite_path)
     print(f"[{database}] preparing a fresh database …", file=sys.stderr, flush=True)
-    subprocess.run(
-        [PYTHON, "manage.py", "prepare_database", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    subprocess.run(
-        [PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"], cwd=ROOT, env=env, check=True
-    )
+    prepare_server(env)
     forms_path = workdir / "grades.lua"
     prepared = run_json(
         ["bench/load.py", "prepare", "--learners", str(args.learners)]
