@@ -281,22 +281,28 @@ def lighthouse(base: str, session: str, pages: list, workdir: Path, runs: int) -
     for language, names in LIGHTHOUSE_PAGES.items():
         for name in names:
             url = base + localized(language, paths[name])
-            results = []
+            results, error = [], ""
             for run in range(runs):
                 report = workdir / f"lighthouse-{language}-{name.replace(' ', '-')}-{run}.json"
-                print(f"lighthouse {url} …", file=sys.stderr, flush=True)
-                done = subprocess.run(
-                    [str(LIGHTHOUSE), url, "--output=json", f"--output-path={report}", "--quiet"]
-                    + [f"--chrome-path={CHROMIUM}", "--chrome-flags=--headless=new --no-sandbox --disable-gpu"]
-                    + ["--extra-headers", json.dumps({"Cookie": f"sessionid={session}"})],
-                    capture_output=True,
-                    text=True,
-                )
-                if done.returncode != 0:
-                    lines.append(f"goal Lighthouse mobile 100: {language} {name}: FAIL ({done.stderr[-300:]})")
+                # Lighthouse sometimes fails to record the trace (NO_NAVSTART) and asks to be run again.
+                for _attempt in range(3):
+                    print(f"lighthouse {url} …", file=sys.stderr, flush=True)
+                    done = subprocess.run(
+                        [str(LIGHTHOUSE), url, "--output=json", f"--output-path={report}", "--quiet"]
+                        + [f"--chrome-path={CHROMIUM}", "--chrome-flags=--headless=new --no-sandbox --disable-gpu"]
+                        + ["--extra-headers", json.dumps({"Cookie": f"sessionid={session}"})],
+                        capture_output=True,
+                        text=True,
+                    )
+                    error = "" if done.returncode == 0 else done.stderr.strip()[-300:]
+                    if not error:
+                        results.append(json.loads(report.read_text()))
+                        break
+                if error:
                     break
-                results.append(json.loads(report.read_text()))
-            if results:
+            if error:
+                lines.append(f"goal Lighthouse mobile 100: {language} {name}: FAIL (three attempts failed: {error})")
+            else:
                 # Only performance varies between runs (with the machine's load): keep the median run.
                 results.sort(key=lambda result: result["categories"]["performance"]["score"])
                 lines.extend(lighthouse_lines(f"{language} {name}", results[len(results) // 2], runs))
