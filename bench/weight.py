@@ -359,7 +359,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("step", nargs="?", default="run", choices=["run", "prepare"])
     parser.add_argument("--languages", nargs="+", default=list(LANGUAGES), help="language codes (en, ar, zh-hans …)")
     parser.add_argument("--no-lighthouse", dest="lighthouse", action="store_false", help="weight only")
-    parser.add_argument("--lighthouse-runs", type=int, default=1, help="runs per page; the median is kept")
+    parser.add_argument("--lighthouse-runs", type=int, default=3, help="runs per page; the median is kept")
     args = parser.parse_args(argv)
     if args.step == "prepare":
         return django_prepare()
