@@ -18,7 +18,7 @@ for p in $$(ls -d $$root/versions/3.* 2>/dev/null | sort -rV); do \
 done; true
 endef
 
-.PHONY: help db run test serve lint format messages check-content bench bench-latency bench-load bench-scale bench-two bench-faults screenshots clean
+.PHONY: help db run test serve lint format messages check-content bench bench-latency bench-load bench-scale bench-two bench-weight bench-memory bench-lighthouse bench-faults screenshots clean
 
 help:
 	@echo "make run       start the app on http://127.0.0.1:$(PORT) (SQLite, content loaded)"
@@ -32,6 +32,9 @@ help:
 	@echo "make bench-load    requests/s on a production-mode gunicorn with wrk (ARGS=--postgres adds PostgreSQL)"
 	@echo "make bench-scale   latency and queries on a small vs a large database (ARGS=--learners N --reviews M)"
 	@echo "make bench-two     two gunicorn servers on one PostgreSQL and a shared Redis: same results as one server"
+	@echo "make bench-weight  bytes per learner page and Lighthouse scores, in a real Chromium (en and ar)"
+	@echo "make bench-memory  gunicorn workers' memory after 100 and 10,000 requests (ARGS=--postgres adds PostgreSQL)"
+	@echo "make bench-lighthouse  install Lighthouse into bench/node_modules (npm ci; needs Node.js 18.16+)"
 	@echo "make bench-faults  gunicorn on PostgreSQL while PostgreSQL restarts and workers are killed (root)"
 	@echo "make screenshots   retake the README's screenshots (docs/) with the browser suite"
 
@@ -110,6 +113,18 @@ bench-scale: $(VENV)/.dev
 # first): one learner's requests alternate between them. Issue 10.
 bench-two: $(VENV)/.dev
 	$(PY) bench/two_servers.py
+
+# Page weight (Playwright and the system Chromium) and Lighthouse, which it
+# installs with npm from bench/package-lock.json when npm exists. Issue 10.
+bench-weight: $(VENV)/.dev
+	$(PY) bench/weight.py $(ARGS)
+
+bench-lighthouse:
+	cd bench && npm ci --no-audit --no-fund
+
+# RSS of each of gunicorn's 2 workers after 100 and after 10,000 requests.
+bench-memory: $(VENV)/.dev
+	$(PY) bench/memory.py $(ARGS)
 
 # Restarts the local PostgreSQL cluster (pg_ctlcluster, so run as root) and
 # uses its own database, twitch_bench_fault. Results: docs/performance.md.

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
-DATABASE_URL = os.environ.get("BENCH_FAULT_DATABASE_URL", "postgres://twitch@127.0.0.1:5432/twitch_bench_fault")
+DATABASE_URL = os.environ.get("BENCH_FAULT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/twitch_bench_fault")
 CLUSTER = os.environ.get("BENCH_PG_CLUSTER", "")  # "15 main"; found in /etc/postgresql when empty
 STREAMS = int(os.environ.get("BENCH_STREAMS", "6"))
 DURATION = float(os.environ.get("BENCH_SECONDS", "30"))

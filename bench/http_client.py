@@ -1,6 +1,6 @@
 """What the benchmarks that drive a real server share: a production-mode
-gunicorn on a free port, a learner's browser over plain HTTP, and a fresh
-PostgreSQL database for a run."""
+gunicorn on a database of the run's own (a fresh PostgreSQL database or a
+temporary SQLite file), and a learner's browser over plain HTTP."""
 
 from __future__ import annotations
 
@@ -78,11 +78,10 @@ class Browser:
         """Called with every HTTP answer (the last one, after redirects)."""
 
 
-def server_env(*, database_url: str = "", sqlite_path: Path | None = None) -> dict[str, str]:
-    """The environment of a production-mode server (DEBUG off, plain HTTP on
-    127.0.0.1) on PostgreSQL at `database_url`, or on the SQLite file at
-    `sqlite_path`. Servers given the same environment share the secret key,
-    so each accepts the others' sessions and signed forms."""
+def server_env(*, sqlite_path: Path | None = None, database_url: str | None = None) -> dict[str, str]:
+    """Production settings (DEBUG off, fresh secret, loopback host) on one
+    database: a SQLite file or a PostgreSQL URL."""
+    assert (sqlite_path is None) != (database_url is None), "one database"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -94,18 +93,31 @@ def server_env(*, database_url: str = "", sqlite_path: Path | None = None) -> di
     }
     env.pop("DATABASE_URL", None)
     env.pop("SQLITE_PATH", None)
-    if database_url:
+    if database_url is not None:
         env["DATABASE_URL"] = database_url
     else:
-        assert sqlite_path is not None
         env["SQLITE_PATH"] = str(sqlite_path)
     return env
 
 
+def prepare_server(env: dict[str, str]) -> None:
+    """Migrate and load the content (`prepare_database`), and collect the
+    static files whitenoise serves compressed in production."""
+    for command in (["prepare_database"], ["collectstatic", "--no-input"]):
+        subprocess.run(
+            [PYTHON, "manage.py", *command, "--verbosity", "0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
 def run_json(args: list[str], env: dict[str, str]) -> dict:
-    """Run a step of a benchmark script (`args`) with the servers' environment;
-    the JSON on the last line of its output."""
-    done = subprocess.run([PYTHON, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    """Run a Python step in a subprocess; its last line of output is JSON."""
+    done = subprocess.run([PYTHON, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -116,13 +128,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[None]:
-    """gunicorn with 2 sync workers on 127.0.0.1:`port`, up (answering
-    /healthz) inside the block and stopped when it ends, on error too."""
+def gunicorn(env: dict[str, str], port: int, log_path: Path, workers: int = 2) -> Iterator[subprocess.Popen]:
+    """gunicorn (sync workers) on 127.0.0.1:`port` until the block ends, on error too;
+    yields the master process."""
     with log_path.open("w") as log_file:
         server = subprocess.Popen(
             [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"]
-            + ["--workers", "2", "--no-control-socket"],
+            + ["--workers", str(workers), "--no-control-socket"],
             cwd=ROOT,
             env=env,
             stdout=log_file,
@@ -130,7 +142,7 @@ def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[None]:
         )
         try:
             wait_until_up(f"http://127.0.0.1:{port}", server, str(log_path))
-            yield
+            yield server
         finally:
             server.send_signal(signal.SIGTERM)
             try:

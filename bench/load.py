@@ -1,7 +1,7 @@
 """Requests per second of the study loop on a production-mode gunicorn (issue 10).
 
     make bench-load                          # SQLite (a fresh temporary file)
-    make bench-load ARGS=--postgres          # SQLite, then PostgreSQL (twitch_h10_load)
+    make bench-load ARGS=--postgres          # SQLite, then PostgreSQL (twitch_bench_load)
     .venv/bin/python bench/load.py --seconds 10 --postgres
 
 For each database: a fresh database prepared with `manage.py prepare_database`,
@@ -52,11 +52,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.goals import percentile, verdict  # noqa: E402
-from bench.http_client import Browser, free_port, fresh_postgres, gunicorn, run_json, server_env  # noqa: E402
+from bench.http_client import (  # noqa: E402
+    Browser,
+    free_port,
+    fresh_postgres,
+    gunicorn,
+    prepare_server,
+    run_json,
+    server_env,
+)
 from tests.html_forms import hidden_fields  # noqa: E402
 
-PYTHON = sys.executable
-POSTGRES_URL = os.environ.get("BENCH_LOAD_DATABASE_URL", "postgres://twitch@127.0.0.1:5432/twitch_h10_load")
+POSTGRES_URL = os.environ.get("BENCH_LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/twitch_bench_load")
 GRADE_LEARNERS = 120
 GRADE_THREADS = 6
 WRK_LEARNERS = 200
@@ -252,20 +259,13 @@ def grade_loop(base: str, sessions: list[str], right: set[int], seconds: float, 
 def measure(database: str, args: argparse.Namespace) -> list[str]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     sqlite_path = workdir / "load.sqlite3" if database == "sqlite" else None
-    env = server_env(database_url=POSTGRES_URL) if database == "postgresql" else server_env(sqlite_path=sqlite_path)
     if database == "postgresql":
         fresh_postgres(POSTGRES_URL)
+        env = server_env(database_url=POSTGRES_URL)
+    else:
+        env = server_env(sqlite_path=sqlite_path)
     print(f"[{database}] preparing a fresh database …", file=sys.stderr, flush=True)
-    subprocess.run(
-        [PYTHON, "manage.py", "prepare_database", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    subprocess.run(
-        [PYTHON, "manage.py", "collectstatic", "--no-input", "--verbosity", "0"], cwd=ROOT, env=env, check=True
-    )
+    prepare_server(env)
     forms_path = workdir / "grades.lua"
     prepared = run_json(
         ["bench/load.py", "prepare", "--learners", str(args.learners)]

@@ -1,7 +1,7 @@
 """Every benchmark of the goals, one after the other, and one summary: each
 goal with its measured value and pass/FAIL.
 
-    make bench                  # everything (about 20 minutes on 2 cores)
+    make bench                  # everything (about an hour on 2 cores)
     make bench ARGS="--only load scale"
 
 Each benchmark is its own script (run alone with `make bench-<name>`); this one
@@ -26,6 +26,8 @@ BENCHMARKS: dict[str, list[str]] = {
     "load": ["bench/load.py", "--postgres"],
     "scale": ["bench/scale.py", "--postgres"],
     "two": ["bench/two_servers.py"],
+    "weight": ["bench/weight.py"],
+    "memory": ["bench/memory.py", "--postgres"],
 }
 
 

@@ -4,7 +4,7 @@
     make bench-scale ARGS="--learners 2000 --reviews 200000 --postgres"
     .venv/bin/python bench/scale.py --rounds 40 --postgres
 
-For each database (a fresh SQLite file; with --postgres also twitch_h10_scale,
+For each database (a fresh SQLite file; with --postgres also twitch_bench_scale,
 dropped and created again): migrate and load the content, then one new
 signed-in learner studies ROUNDS new cards through Django's whole request
 stack in this process (test Client, DEBUG off, no network): the htmx study
@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from bench.goals import percentile, verdict  # noqa: E402
 from bench.http_client import fresh_postgres  # noqa: E402
 
-POSTGRES_URL = os.environ.get("BENCH_SCALE_DATABASE_URL", "postgres://twitch@127.0.0.1:5432/twitch_h10_scale")
+POSTGRES_URL = os.environ.get("BENCH_SCALE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/twitch_bench_scale")
 HTMX = {"HX-Request": "true"}
 NAMES = ("study GET", "grade POST", "dashboard")
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gzip
 import re
 
 import pytest
@@ -69,3 +70,15 @@ def test_the_favicon_is_served(client, db):
     assert response.status_code == 301
     assert response.headers["Location"] == "/static/favicon.svg"
     assert finders.find("favicon.svg")
+
+
+def test_pages_are_gzipped_only_for_browsers_that_accept_it(alice_client):
+    # Page weight (issue 10, bench/weight.py): the settings page (all time zones) is 40 KB unzipped.
+    zipped = alice_client.get("/study/settings/", headers={"Accept-Encoding": "gzip, deflate, br"})
+    plain = alice_client.get("/study/settings/")
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["Vary"]
+    assert "Content-Encoding" not in plain.headers
+    html = gzip.decompress(zipped.content).decode()
+    assert html.count("<h1") == 1
+    assert len(zipped.content) < len(html) / 3 and len(html) > 20_000
