@@ -12,7 +12,7 @@ import uuid
 from dataclasses import asdict, dataclass, field
 
 from django.core import signing
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
 from django.urls import reverse
 
 from quiz import scheduling
@@ -87,11 +87,6 @@ def choices_prefetch(lookup: str = "choices") -> Prefetch:
     return Prefetch(lookup, queryset=Choice.objects.all(), to_attr="ordered_choices")
 
 
-def cards_with_choices(cards: QuerySet[CardState]) -> QuerySet[CardState]:
-    """Cards with everything the card region shows: fact, topic, source and choices."""
-    return cards.select_related(*CARD_RELATED).prefetch_related(choices_prefetch("question__choices"))
-
-
 def with_choices(card: CardState) -> CardState:
     """The one card about to be shown, with its choices fetched (not those of the whole queue)."""
     prefetch_related_objects([card.question], choices_prefetch())
@@ -127,7 +122,9 @@ class Queue:
     def show(self, card: CardState) -> Queue:
         """Make `card` the current one, with the interval each grade would give it."""
         self.card = card
-        self.intervals = scheduling.preview(card.snapshot(), self.now, self.learner.desired_retention)
+        self.intervals = scheduling.preview(
+            card.snapshot(), self.now, self.learner.desired_retention, self.learner.parameters
+        )
         return self
 
     @property

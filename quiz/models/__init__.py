@@ -9,6 +9,7 @@ from quiz.models.content import (
     missing_languages,
     translated_fields,
 )
+from quiz.models.fitting import ParameterSet
 from quiz.models.quizzes import QUIZ_LENGTH, QuizAnswer, QuizAttempt
 from quiz.models.study import CardState, Learner, ReviewLog, new_questions_for
 
@@ -18,6 +19,7 @@ __all__ = [
     "Fact",
     "Learner",
     "LoadedKey",
+    "ParameterSet",
     "QUIZ_LENGTH",
     "Question",
     "QuizAnswer",

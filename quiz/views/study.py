@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from quiz.forms import AnswerForm, CardForm, GradeForm, ScopeForm, SettingsForm
 from quiz.learners import current_learner, get_learner, learner_filter, lock_learner, save_learner
 from quiz.models import CardState, Question, QuizAttempt, ReviewLog, Topic
-from quiz.study import Phase, Queue, Scope, Shown, build_queue, cards_with_choices, choices_prefetch
+from quiz.study import CARD_RELATED, Phase, Queue, Scope, Shown, build_queue, choices_prefetch, with_choices
 from quiz.templatetags.study import interval
 from quiz.views.common import HtmxHttpRequest, Problem, handles_problems, owned_or_404
 
@@ -73,21 +73,22 @@ def valid_form[FormT: forms.Form](form_class: type[FormT], request: HtmxHttpRequ
 def card_for_learner(request: HtmxHttpRequest, question_id: int, *, lock: bool = False) -> CardState:
     """The requesting learner's card for a question: its row (locked if asked),
     or, for a question they never answered, an unsaved card. 404 for a
-    question that is not there to study."""
-    cards = cards_with_choices(CardState.objects.select_related("learner"))
+    question that is not there to study.
+
+    A locked card is about to be graded, which needs no choices: they are
+    fetched only for a card about to be shown (with_choices)."""
+    cards = CardState.objects.select_related("learner__parameter_set", *CARD_RELATED)
+    questions = Question.objects.published().select_related("fact__source", "fact__topic")
     if lock:
         cards = cards.select_for_update(of=("self",))
+    else:
+        cards = cards.prefetch_related(choices_prefetch("question__choices"))
+        questions = questions.prefetch_related(choices_prefetch())
     owner = learner_filter(request)
     card = cards.filter(question_id=question_id, **owner).first() if owner is not None else None
     if card is not None:
         return card
-    question = (
-        Question.objects.published()
-        .select_related("fact__source", "fact__topic")
-        .prefetch_related(choices_prefetch())
-        .filter(pk=question_id)
-        .first()
-    )
+    question = questions.filter(pk=question_id).first()
     if question is None:
         raise Problem(404, gettext("This card was not found. Nothing was saved."))
     return CardState(learner=current_learner(request), question=question)
@@ -101,8 +102,8 @@ def first_answer_card(request: HtmxHttpRequest, question: Question) -> CardState
             CardState.objects.create(learner=learner, question=question)
     except IntegrityError:
         pass
-    cards = cards_with_choices(CardState.objects.select_related("learner")).select_for_update(of=("self",))
-    return cards.get(learner=learner, question=question)
+    cards = CardState.objects.select_related("learner__parameter_set", *CARD_RELATED)
+    return cards.select_for_update(of=("self",)).get(learner=learner, question=question)
 
 
 def check_version(card: CardState, version: int) -> None:
@@ -241,6 +242,7 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
             announce=gettext("Right. Now grade how easily you knew it."),
         )
     card, _saved = record(request, form, rating=Rating.AGAIN, now=now)
+    with_choices(card)
     # The card has its new version now: the feedback shows it as it was graded.
     shown = Shown(
         Phase.PICKED_WRONG, card.question_id, card.version, str(data["review"]), data["shown_at"] or 0, choice.pk
