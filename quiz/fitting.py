@@ -206,7 +206,8 @@ class Outcome:
     kept: ParameterSet | None = None
 
 
-def _items(reviews: models.QuerySet[ReviewLog]) -> list[Item]:
+def items_from(reviews: models.QuerySet[ReviewLog]) -> list[Item]:
+    """Training items from these log rows, in each learner's time zone."""
     learners = reviews.values("learner_id")
     time_zones = dict(Learner.objects.filter(pk__in=learners).values_list("pk", "time_zone"))
     rows = (
@@ -226,7 +227,7 @@ def _fit_and_keep(
     min_items: int,
 ) -> Outcome:
     """Fit the reviews and keep the set if it beats `in_force` on held-out reviews."""
-    items = _items(reviews)
+    items = items_from(reviews)
     outcome = Outcome(Result.TOO_FEW, learner_id, counts["n"], counts["learners"], len(items))
     if len(items) < min_items:
         return outcome

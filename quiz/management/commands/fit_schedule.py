@@ -8,6 +8,7 @@ reviews since the last stored fit changes nothing.
 from __future__ import annotations
 
 import time
+from collections import Counter
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
@@ -51,17 +52,23 @@ class Command(BaseCommand):
         if not deck_only:
             outcomes = fitting.fit_learners(max(learner_min_reviews, 1), deck_changed=deck.result == Result.KEPT)
             for outcome in outcomes:
-                if outcome.result != Result.UNCHANGED:
+                # Learners whose fit was tried; the others are counted below.
+                if outcome.result in (Result.KEPT, Result.NOT_BETTER) or options["verbosity"] > 1:
                     self.report(f"Learner #{outcome.learner_id}", outcome, learner_min_reviews)
-            kept = sum(outcome.result == Result.KEPT for outcome in outcomes)
+            results = Counter(outcome.result for outcome in outcomes)
             self.stdout.write(
-                f"Learners with at least {learner_min_reviews:,} reviews: {len(outcomes):,}; "
-                f"own parameters kept for {kept:,}."
+                f"Learners with at least {learner_min_reviews:,} reviews: {len(outcomes):,}; own parameters "
+                f"kept for {results[Result.KEPT]:,}, not better for {results[Result.NOT_BETTER]:,}, "
+                f"too few predictable reviews for {results[Result.TOO_FEW]:,}, "
+                f"no new reviews for {results[Result.UNCHANGED]:,}."
             )
         self.stdout.write(f"Done in {time.perf_counter() - started:.1f} s.")
 
     def report(self, who: str, outcome: Outcome, minimum: int) -> None:
-        counts = f"{outcome.review_count:,} reviews from {outcome.learner_count:,} learners"
+        if outcome.learner_id is None:
+            counts = f"{outcome.review_count:,} reviews from {outcome.learner_count:,} learners"
+        else:
+            counts = f"{outcome.review_count:,} of their reviews"
         if outcome.result == Result.TOO_FEW:
             self.stdout.write(
                 f"{who}: too few reviews to fit ({counts}; {outcome.items:,} predictable, at least {minimum:,} "
