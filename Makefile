@@ -18,7 +18,7 @@ for p in $$(ls -d $$root/versions/3.* 2>/dev/null | sort -rV); do \
 done; true
 endef
 
-.PHONY: help db run test serve lint format messages check-content bench bench-load bench-scale bench-faults screenshots clean
+.PHONY: help db run test serve lint format messages check-content bench bench-load bench-scale bench-fit bench-faults screenshots clean
 
 help:
 	@echo "make run       start the app on http://127.0.0.1:$(PORT) (SQLite, content loaded)"
@@ -30,6 +30,7 @@ help:
 	@echo "make bench     run the benchmarks in bench/"
 	@echo "make bench-load    requests/s on a production-mode gunicorn with wrk (ARGS=--postgres adds PostgreSQL)"
 	@echo "make bench-scale   latency and queries on a small vs a large database (ARGS=--learners N --reviews M)"
+	@echo "make bench-fit     fit_schedule's time and metrics on 1,000,000 review-log rows (ARGS=--postgres)"
 	@echo "make bench-faults  gunicorn on PostgreSQL while PostgreSQL restarts and workers are killed (root)"
 	@echo "make screenshots   retake the README's screenshots (docs/) with the browser suite"
 
@@ -102,6 +103,11 @@ bench-scale: $(VENV)/.dev
 # uses its own database, twitch_bench_fault. Results: docs/performance.md.
 bench-faults: $(VENV)/.dev
 	$(PY) bench/faults.py
+
+# seed_scale's 1,000,000 log rows in a throw-away SQLite file (ARGS=--postgres
+# adds PostgreSQL), then fit_schedule twice, timed. Issue 12.
+bench-fit: $(VENV)/.dev
+	$(PY) bench/fit.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

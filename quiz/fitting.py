@@ -218,32 +218,43 @@ def items_from(reviews: models.QuerySet[ReviewLog]) -> list[Item]:
     return training_items(rows, time_zones)
 
 
+@dataclass(frozen=True)
+class LogCounts:
+    """How many log rows and learners a fit sees, and the newest row's id: a
+    set fitted to the same counts saw the same log (rows are only ever added,
+    or deleted by undo and reset)."""
+
+    reviews: int
+    learners: int
+    last_id: int
+
+
 def _fit_and_keep(
     reviews: models.QuerySet[ReviewLog],
     *,
     learner_id: int | None,
-    counts: dict,
+    counts: LogCounts,
     in_force: ParameterSet | None,
     min_items: int,
 ) -> Outcome:
     """Fit the reviews and keep the set if it beats `in_force` on held-out reviews."""
     items = items_from(reviews)
-    outcome = Outcome(Result.TOO_FEW, learner_id, counts["n"], counts["learners"], len(items))
+    outcome = Outcome(Result.TOO_FEW, learner_id, counts.reviews, counts.learners, len(items))
     if len(items) < min_items:
         return outcome
     evaluation = evaluate(items, in_force.weights if in_force is not None else None)
     if evaluation is None:
         return outcome
     if not evaluation.better:
-        return Outcome(Result.NOT_BETTER, learner_id, counts["n"], counts["learners"], len(items), evaluation)
+        return Outcome(Result.NOT_BETTER, learner_id, counts.reviews, counts.learners, len(items), evaluation)
     weights = fit(items)
     with transaction.atomic():
         kept = ParameterSet.objects.create(
             learner_id=learner_id,
             parameters=list(weights),
-            review_count=counts["n"],
-            learner_count=counts["learners"],
-            last_review_log_id=counts["last"] or 0,
+            review_count=counts.reviews,
+            learner_count=counts.learners,
+            last_review_log_id=counts.last_id,
             log_loss_before=evaluation.log_loss_before,
             log_loss_after=evaluation.log_loss_after,
             rmse_before=evaluation.rmse_before,
@@ -253,20 +264,21 @@ def _fit_and_keep(
         )
         if learner_id is not None:
             Learner.objects.filter(pk=learner_id).update(parameter_set=kept)
-    return Outcome(Result.KEPT, learner_id, counts["n"], counts["learners"], len(items), evaluation, kept)
+    return Outcome(Result.KEPT, learner_id, counts.reviews, counts.learners, len(items), evaluation, kept)
 
 
-def _unchanged(fitted: ParameterSet | None, counts: dict) -> bool:
+def _unchanged(fitted: ParameterSet | None, counts: LogCounts) -> bool:
     """Whether `fitted` saw exactly these reviews (none added, none undone since)."""
-    return fitted is not None and (fitted.review_count, fitted.last_review_log_id) == (counts["n"], counts["last"])
+    return fitted is not None and (fitted.review_count, fitted.last_review_log_id) == (counts.reviews, counts.last_id)
 
 
 def fit_deck(min_items: int) -> Outcome:
     """Fit weights to every learner's reviews; keep them if better than the deck-wide set in force."""
-    counts = ReviewLog.objects.aggregate(n=Count("id"), last=Max("id"), learners=Count("learner", distinct=True))
+    row = ReviewLog.objects.aggregate(n=Count("id"), last=Max("id"), learners=Count("learner", distinct=True))
+    counts = LogCounts(row["n"], row["learners"], row["last"] or 0)
     in_force = ParameterSet.objects.deck_in_force()
     if _unchanged(in_force, counts):
-        return Outcome(Result.UNCHANGED, None, counts["n"], counts["learners"])
+        return Outcome(Result.UNCHANGED, None, counts.reviews, counts.learners)
     return _fit_and_keep(
         ReviewLog.objects.all(), learner_id=None, counts=counts, in_force=in_force, min_items=min_items
     )
@@ -291,10 +303,10 @@ def fit_learners(min_items: int, deck_changed: bool) -> list[Outcome]:
     own_sets = {found.learner_id: found for found in ParameterSet.objects.filter(pk__in=in_use)}
     outcomes = []
     for row in candidates:
-        learner_id, counts = row["learner_id"], {**row, "learners": 1}
+        learner_id, counts = row["learner_id"], LogCounts(row["n"], 1, row["last"])
         own = own_sets.get(learner_id)
         if not deck_changed and _unchanged(own, counts):
-            outcomes.append(Outcome(Result.UNCHANGED, learner_id, counts["n"], 1))
+            outcomes.append(Outcome(Result.UNCHANGED, learner_id, counts.reviews, 1))
             continue
         reviews = ReviewLog.objects.filter(learner_id=learner_id)
         outcome = _fit_and_keep(reviews, learner_id=learner_id, counts=counts, in_force=deck, min_items=min_items)
