@@ -18,7 +18,7 @@ for p in $$(ls -d $$root/versions/3.* 2>/dev/null | sort -rV); do \
 done; true
 endef
 
-.PHONY: help db run test serve lint format messages check-content bench bench-load bench-scale bench-fit bench-faults screenshots clean
+.PHONY: help db run test serve lint format messages check-content bench bench-latency bench-load bench-scale bench-two bench-fit bench-faults screenshots clean
 
 help:
 	@echo "make run       start the app on http://127.0.0.1:$(PORT) (SQLite, content loaded)"
@@ -27,9 +27,11 @@ help:
 	@echo "make lint      ruff check, format check and mypy"
 	@echo "make format    ruff format and fix"
 	@echo "make messages  extract and compile UI translations (needs GNU gettext)"
-	@echo "make bench     run the benchmarks in bench/"
+	@echo "make bench     run every benchmark in bench/ and print each goal with pass/FAIL"
+	@echo "make bench-latency study-loop latency and queries in one process (DATABASE_URL=… for PostgreSQL)"
 	@echo "make bench-load    requests/s on a production-mode gunicorn with wrk (ARGS=--postgres adds PostgreSQL)"
 	@echo "make bench-scale   latency and queries on a small vs a large database (ARGS=--learners N --reviews M)"
+	@echo "make bench-two     two gunicorn servers on one PostgreSQL and a shared Redis: same results as one server"
 	@echo "make bench-fit     fit_schedule's time and metrics on 1,000,000 review-log rows (ARGS=--postgres)"
 	@echo "make bench-faults  gunicorn on PostgreSQL while PostgreSQL restarts and workers are killed (root)"
 	@echo "make screenshots   retake the README's screenshots (docs/) with the browser suite"
@@ -87,8 +89,13 @@ check-content: db
 screenshots: $(VENV)/.dev
 	UPDATE_SCREENSHOTS=1 $(PY) -m pytest -q tests/e2e/test_learner_journey.py
 
+# Every goal of docs/performance.md, measured and printed with pass/FAIL (bench/run.py).
 bench: $(VENV)/.dev
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(ARGS)
+
+# In-process latency and query counts of the study loop with a large history.
+bench-latency: $(VENV)/.dev
+	$(PY) bench/latency.py
 
 # gunicorn (production settings, 2 workers) on a fresh SQLite file, and with
 # ARGS=--postgres also on its own PostgreSQL database; needs wrk. Issue 10.
@@ -98,6 +105,12 @@ bench-load: $(VENV)/.dev
 # Seeds a large history (seed_scale) and compares it with a fresh database.
 bench-scale: $(VENV)/.dev
 	$(PY) bench/scale.py $(ARGS)
+
+# Two gunicorn servers (2 workers each) on one PostgreSQL database of their own
+# (twitch_bench_two) with Redis as the shared cache (database 13, emptied
+# first): one learner's requests alternate between them. Issue 10.
+bench-two: $(VENV)/.dev
+	$(PY) bench/two_servers.py
 
 # Restarts the local PostgreSQL cluster (pg_ctlcluster, so run as root) and
 # uses its own database, twitch_bench_fault. Results: docs/performance.md.

@@ -1,42 +1,143 @@
-"""What the benchmarks that drive a real server share: a learner's browser
-over plain HTTP, and a fresh PostgreSQL database for a run."""
+"""What the benchmarks that drive a real server share: a production-mode
+gunicorn on a free port, a learner's browser over plain HTTP, and a fresh
+PostgreSQL database for a run."""
 
 from __future__ import annotations
 
 import http.cookies
+import json
+import os
+import secrets
+import signal
+import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+REDIRECTS = {301, 302, 303, 307, 308}
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # The browser follows redirects itself, so it keeps the cookies each one sets.
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
 
 
 class Browser:
-    """One learner's browser: its cookies, and htmx's headers on posts.
+    """One learner's browser: its cookies, and htmx's headers on posts. It
+    follows redirects itself, keeping the cookies each answer sets (signing in
+    sets the session cookie on a redirect); `url` is the last address it got.
     Subclasses count what they see in `saw`."""
 
-    def __init__(self, base: str, session: str) -> None:
+    def __init__(self, base: str, session: str = "") -> None:
         self.base = base
-        self.cookies = {"sessionid": session}
+        self.cookies = {"sessionid": session} if session else {}
+        self.url = ""
 
     def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        requested = path
+        for _ in range(10):
+            status, text, location = self._send(path, data)
+            if status not in REDIRECTS or not location:
+                break
+            target = urllib.parse.urlsplit(urllib.parse.urljoin(self.base + path, location))
+            path = target.path + (f"?{target.query}" if target.query else "")
+            if status not in (307, 308):
+                data = None
+        self.url = path
+        self.saw(status, requested)
+        return status, text
+
+    def _send(self, path: str, data: dict | None) -> tuple[int, str, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items() if v)}
         if data is not None:
             headers |= {"HX-Request": "true", "X-CSRFToken": self.cookies.get("csrftoken", "")}
         body = urllib.parse.urlencode(data).encode() if data is not None else None
         try:
-            with urllib.request.urlopen(urllib.request.Request(self.base + path, body, headers), timeout=30) as r:
+            with _OPENER.open(urllib.request.Request(self.base + path, body, headers), timeout=30) as r:
                 status, text, received = r.status, r.read().decode(), r.headers
         except urllib.error.HTTPError as error:
             status, text, received = error.code, error.read().decode(), error.headers
         for header in received.get_all("Set-Cookie") or []:
             for name, morsel in http.cookies.SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
-        self.saw(status, path)
-        return status, text
+        return status, text, received.get("Location", "")
 
     def saw(self, status: int, path: str) -> None:
-        """Called with every HTTP answer."""
+        """Called with every HTTP answer (the last one, after redirects)."""
+
+
+def server_env(*, database_url: str = "", sqlite_path: Path | None = None) -> dict[str, str]:
+    """The environment of a production-mode server (DEBUG off, plain HTTP on
+    127.0.0.1) on PostgreSQL at `database_url`, or on the SQLite file at
+    `sqlite_path`. Servers given the same environment share the secret key,
+    so each accepts the others' sessions and signed forms."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_HTTPS": "false",
+        "DJANGO_LOG_LEVEL": "WARNING",
+    }
+    env.pop("DATABASE_URL", None)
+    env.pop("SQLITE_PATH", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    else:
+        assert sqlite_path is not None
+        env["SQLITE_PATH"] = str(sqlite_path)
+    return env
+
+
+def run_json(args: list[str], env: dict[str, str]) -> dict:
+    """Run a step of a benchmark script (`args`) with the servers' environment;
+    the JSON on the last line of its output."""
+    done = subprocess.run([PYTHON, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[None]:
+    """gunicorn with 2 sync workers on 127.0.0.1:`port`, up (answering
+    /healthz) inside the block and stopped when it ends, on error too."""
+    with log_path.open("w") as log_file:
+        server = subprocess.Popen(
+            [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+            + ["--workers", "2", "--no-control-socket"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}", server, str(log_path))
+            yield
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 def wait_until_up(base: str, server: subprocess.Popen, log: str) -> None:

@@ -36,10 +36,7 @@ import json
 import os
 import random
 import re
-import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -48,15 +45,14 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_client import Browser, fresh_postgres, wait_until_up  # noqa: E402
+from bench.goals import percentile, verdict  # noqa: E402
+from bench.http_client import Browser, free_port, fresh_postgres, gunicorn, run_json, server_env  # noqa: E402
 from tests.html_forms import hidden_fields  # noqa: E402
 
 PYTHON = sys.executable
@@ -64,26 +60,6 @@ POSTGRES_URL = os.environ.get("BENCH_LOAD_DATABASE_URL", "postgres://twitch@127.
 GRADE_LEARNERS = 120
 GRADE_THREADS = 6
 WRK_LEARNERS = 200
-
-
-def server_env(database: str, sqlite_path: Path | None) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_HTTPS": "false",
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("SQLITE_PATH", None)
-    if database == "postgresql":
-        env["DATABASE_URL"] = POSTGRES_URL
-    else:
-        assert sqlite_path is not None
-        env["SQLITE_PATH"] = str(sqlite_path)
-    return env
 
 
 # --- Run inside a Django process (a subprocess with the server's settings) ---
@@ -155,40 +131,6 @@ def django_count() -> None:
 
 
 # --- The orchestrator: no Django here, only subprocesses and HTTP ---
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def run_json(args: list[str], env: dict[str, str]) -> dict:
-    done = subprocess.run([PYTHON, *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], port: int, log_path: Path) -> Iterator[None]:
-    with log_path.open("w") as log_file:
-        server = subprocess.Popen(
-            [str(Path(PYTHON).parent / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}"]
-            + ["--workers", "2", "--no-control-socket"],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_up(f"http://127.0.0.1:{port}", server, str(log_path))
-            yield
-        finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
 
 
 @dataclass
@@ -307,15 +249,10 @@ def grade_loop(base: str, sessions: list[str], right: set[int], seconds: float, 
     return results
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
-
-
 def measure(database: str, args: argparse.Namespace) -> list[str]:
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     sqlite_path = workdir / "load.sqlite3" if database == "sqlite" else None
-    env = server_env(database, sqlite_path)
+    env = server_env(database_url=POSTGRES_URL) if database == "postgresql" else server_env(sqlite_path=sqlite_path)
     if database == "postgresql":
         fresh_postgres(POSTGRES_URL)
     print(f"[{database}] preparing a fresh database …", file=sys.stderr, flush=True)
@@ -401,11 +338,13 @@ def measure(database: str, args: argparse.Namespace) -> list[str]:
     )
     study, grade = rows[2].rps / learn, rows[3].rps / learn
     non_2xx = results.non_2xx + rows[3].non_2xx
-    lines.append(
-        f"goal study GET ≥ 0.6× /learn/: {study:.2f} {'pass' if study >= 0.6 else 'FAIL'}; "
-        f"goal grade ≥ 0.4× /learn/ with 0 non-2xx and rows = grades: {grade:.2f} "
-        f"(wrk) {'pass' if grade >= 0.4 and non_2xx == 0 and same == 'yes' and within else 'FAIL'}"
-    )
+    lines += [
+        f"goal study GET ≥ 0.6× /learn/ req/s ({database}): {study:.2f} {verdict(study >= 0.6)}",
+        f"goal grade POST ≥ 0.4× /learn/ req/s ({database}): {grade:.2f} {verdict(grade >= 0.4)}",
+        f"goal grade POSTs: 0 non-2xx, review-log rows = acknowledged grades ({database}): "
+        f"{non_2xx} non-2xx, rows {'equal' if same == 'yes' and within else 'NOT equal'} "
+        f"{verdict(non_2xx == 0 and same == 'yes' and within)}",
+    ]
     if not results.grade_ms:
         lines.append("no grade was acknowledged: see the gunicorn log in " + str(workdir))
     print("\n".join(lines), flush=True)

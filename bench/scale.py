@@ -35,16 +35,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.goals import percentile, verdict  # noqa: E402
 from bench.http_client import fresh_postgres  # noqa: E402
 
 POSTGRES_URL = os.environ.get("BENCH_SCALE_DATABASE_URL", "postgres://twitch@127.0.0.1:5432/twitch_h10_scale")
 HTMX = {"HX-Request": "true"}
 NAMES = ("study GET", "grade POST", "dashboard")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
 def measure_in_process(args: argparse.Namespace) -> None:
@@ -207,14 +203,14 @@ def run(database: str, args: argparse.Namespace) -> None:
     caps = {"study GET": 8, "grade POST": 12, "dashboard": 10}
     for name, cap in caps.items():
         most = max(result[name]["queries"] for result in results.values() if name in result)
-        print(f"goal {name} ≤ {cap} queries: {most} {'pass' if most <= cap else 'FAIL'}")
+        print(f"goal {name} ≤ {cap} queries at any history size ({database}): {most} {verdict(most <= cap)}")
     for name in NAMES:
         large, fresh = results["large"][name], results["fresh"][name]
         worst = max(large["p50"] / fresh["p50"], large["p95"] / fresh["p95"])
-        print(f"goal {name} p50 and p95 ≤ 1.2× fresh: {worst:.2f} {'pass' if worst <= 1.2 else 'FAIL'}")
+        print(f"goal {name} p50 and p95 ≤ 1.2× fresh at scale ({database}): {worst:.2f} {verdict(worst <= 1.2)}")
     if database == "postgresql":
         scans = data["seq_scans"]
-        print(f"goal no sequential scan of the review log or card states: {'pass' if not scans else 'FAIL'}")
+        print(f"goal no sequential scan of the log or card states ({database}): {len(scans)} {verdict(not scans)}")
         for scan in scans:
             print(f"  {scan}")
 

@@ -99,8 +99,8 @@ class Dashboard:
 
 
 def build_dashboard(learner: Learner, now: datetime.datetime) -> Dashboard:
-    """Everything /progress/ shows, as of `now`, in five queries (six with quizzes, one
-    more for the deck-wide parameter set when the learner has none of their own)."""
+    """Everything /progress/ shows, as of `now`, in five queries (six with quizzes);
+    the deck-wide parameter set comes from the process's copy (quiz.published)."""
     time_zone = learner.time_zone
     today = scheduling.local_date(now, time_zone)
     tomorrow_start = scheduling.next_day_start(now, time_zone)

@@ -57,11 +57,13 @@ def current_learner(request: HttpRequest) -> Learner:
 
 def save_learner(request: HttpRequest, learner: Learner) -> Learner:
     """Save the requesting learner; a visitor's first save puts them in their session."""
+    now = timezone.now()
+    learner.last_active_at = now
     learner.save()
     if learner.user_id is None:
         request.session[SESSION_KEY] = learner.pk
         # From the first saved answer on, the session lasts as long as progress is kept.
-        keep_session(request.session, timezone.now())
+        keep_session(request.session, now, active_since_saved=True)
     return learner
 
 
@@ -76,16 +78,17 @@ def learner_filter(request: HttpRequest) -> dict | None:
     return {"learner_id": learner_id, "learner__user__isnull": True}
 
 
-def lock_learner(request: HttpRequest) -> None:
-    """Lock the requesting learner's row, if they have one, in one query: the
-    first lock of every write to their progress (Learner.lock)."""
+def lock_learner(request: HttpRequest) -> Learner | None:
+    """Lock and return the requesting learner's row, if they have one, in one
+    query: the first lock of every write to their progress (Learner.lock)."""
     if request.user.is_authenticated:
         learners = Learner.objects.filter(user=request.user)
     elif learner_id := request.session.get(SESSION_KEY):
         learners = Learner.objects.filter(pk=learner_id, user__isnull=True)
     else:
-        return
-    list(learners.select_for_update().values_list("pk"))
+        return None
+    # With their own parameter set, if any (grading needs it), locking only the learner's row.
+    return learners.select_related("parameter_set").select_for_update(of=("self",)).first()
 
 
 def holds_progress(session: SessionBase) -> bool:
@@ -93,9 +96,10 @@ def holds_progress(session: SessionBase) -> bool:
     return SESSION_KEY in session or USER_SESSION_KEY in session
 
 
-def keep_session(session: SessionBase, now: datetime.datetime) -> bool:
+def keep_session(session: SessionBase, now: datetime.datetime, *, active_since_saved: bool = False) -> bool:
     """Move the expiry of a session that holds progress to GUEST_SESSION_DAYS after
-    `now`, and mark its learner active; return whether it did.
+    `now`, and mark its learner active (unless `active_since_saved`: the caller has
+    just saved it with that time); return whether it did.
 
     Done only when the last renewal is a day old or more: the session's own expiry
     tells when that was. In between, requests leave the session unwritten."""
@@ -107,6 +111,8 @@ def keep_session(session: SessionBase, now: datetime.datetime) -> bool:
     if lifetime - RENEW_AFTER < left <= lifetime:
         return False
     session.set_expiry(now + lifetime)
+    if active_since_saved:  # the learner's row was just written with last_active_at = now
+        return True
     if USER_SESSION_KEY in session:
         learners = Learner.objects.filter(user_id=session[USER_SESSION_KEY])
     else:

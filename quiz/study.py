@@ -10,15 +10,16 @@ import datetime
 import enum
 import uuid
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 from django.core import signing
-from django.db.models import OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import Prefetch
 from django.urls import reverse
 
 from quiz import scheduling
-from quiz.models import CardState, Choice, Learner, Question, QuizAttempt, ReviewLog, new_questions_for
+from quiz.models import CardState, Choice, Learner, Question, QuizAttempt, ReviewLog
+from quiz.published import Published, published
 
-CARD_RELATED = ("question__fact__source", "question__fact__topic")
 TOKEN_SALT = "quiz.study"
 TOKEN_MAX_AGE = 24 * 3600
 MAX_DURATION_MS = 60 * 60 * 1000
@@ -87,9 +88,39 @@ def choices_prefetch(lookup: str = "choices") -> Prefetch:
     return Prefetch(lookup, queryset=Choice.objects.all(), to_attr="ordered_choices")
 
 
-def with_choices(card: CardState) -> CardState:
-    """The one card about to be shown, with its choices fetched (not those of the whole queue)."""
-    prefetch_related_objects([card.question], choices_prefetch())
+class CardRow(NamedTuple):
+    """A card's row as plain values: building a model instance for each of up
+    to a deck's worth of rows costs more than the query; only the card shown
+    needs one (`card_for`). The fields are CardState's, in its order."""
+
+    id: int
+    learner_id: int
+    question_id: int
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime.datetime | None
+    last_review: datetime.datetime | None
+    version: int
+
+
+def learner_cards(learner: Learner, content: Published) -> dict[int, CardRow]:
+    """The learner's cards for published questions, as rows by question id: one
+    query, bounded by the deck's size however long the learner's history."""
+    if learner.pk is None:
+        return {}
+    rows = CardState.objects.filter(learner_id=learner.pk).values_list(*CardRow._fields)
+    return {row.question_id: row for row in map(CardRow._make, rows) if row.question_id in content.questions}
+
+
+def card_for(learner: Learner, question: Question, cards: dict[int, CardRow]) -> CardState:
+    """The learner's card for `question`: their row if they have one (for a new
+    question, a row left by an undone first answer), else an unsaved one.
+    Looking saves nothing; the first answer does (quiz.views.study.record)."""
+    row = cards.get(question.pk)
+    card = CardState.from_db(None, CardRow._fields, row) if row else CardState()
+    card.learner, card.question = learner, question
     return card
 
 
@@ -160,10 +191,11 @@ def build_queue(learner: Learner, now: datetime.datetime, scope: Scope = Scope()
 
 
 def build_missed_queue(learner: Learner, now: datetime.datetime, attempt: QuizAttempt) -> Queue:
-    """The questions missed in `attempt` that the learner has not reviewed since
-    the quiz, in the quiz's order, whether due or not: studying them asks for
-    them now. Each answer is an ordinary review, scheduled as any other."""
-    missed = attempt.missed_ids()
+    """The questions missed in `attempt` (still published) that the learner has not
+    reviewed since the quiz, in the quiz's order, whether due or not: studying them
+    asks for them now. Each answer is an ordinary review, scheduled as any other."""
+    content = published()
+    missed = [pk for pk in attempt.missed_ids() if content.question(pk) is not None]
     since = attempt.finished_at or attempt.started_at
     reviewed = set(
         ReviewLog.objects.filter(learner_id=learner.pk, question_id__in=missed, reviewed_at__gte=since).values_list(
@@ -175,19 +207,19 @@ def build_missed_queue(learner: Learner, now: datetime.datetime, attempt: QuizAt
         learner=learner, card=None, due_count=len(left), new_count=0, done_today=len(missed) - len(left), now=now
     )
     if left:
-        card = (
-            CardState.objects.select_related(*CARD_RELATED).filter(learner_id=learner.pk, question_id=left[0]).first()
-        )
-        if card is None:
-            question = Question.objects.select_related("fact__source", "fact__topic").get(pk=left[0])
-            card = CardState(learner=learner, question=question)
-        queue.show(with_choices(card))
+        question = content.questions[left[0]]
+        cards = learner_cards(learner, content)
+        queue.show(card_for(learner, question, cards))
     return queue
 
 
 def build_scheduled_queue(learner: Learner, now: datetime.datetime, topic_slug: str | None = None) -> Queue:
     """The next card (due cards first, longest overdue first; then new cards up
-    to what is left of today's allowance) and the counts shown beside it."""
+    to what is left of today's allowance) and the counts shown beside it.
+
+    Two queries whatever the history: today's counts and the learner's cards;
+    the content comes from the in-process copy (quiz.published)."""
+    content = published()
     start = scheduling.day_start(now, learner.time_zone)
     counts = ReviewLog.objects.counts_since(learner, start)
     reviews_left = scheduling.remaining_allowance(learner.max_reviews_per_day, counts["reviews"])
@@ -195,21 +227,19 @@ def build_scheduled_queue(learner: Learner, now: datetime.datetime, topic_slug: 
         learner.new_per_day + learner.extra_new_today(scheduling.local_date(now, learner.time_zone)), counts["new"]
     )
 
-    due = CardState.objects.due_for(learner, now).select_related(*CARD_RELATED)
-    if topic_slug:
-        due = due.filter(question__fact__topic__slug=topic_slug)
-    due_cards = list(due[:reviews_left]) if reviews_left else []
-
-    new_questions: list[Question] = []
-    if new_left:
-        existing = CardState.objects.filter(learner_id=learner.pk, question=OuterRef("pk"))
-        new_questions = list(
-            new_questions_for(learner, topic_slug)
-            .select_related("fact__source", "fact__topic")
-            .annotate(
-                state_id=Subquery(existing.values("pk")[:1]), state_version=Subquery(existing.values("version")[:1])
-            )[:new_left]
-        )
+    cards = learner_cards(learner, content)
+    # (due, id, question) of the studied cards in scope: due cards come longest overdue first.
+    studied = [
+        (row.due, row.id, row.question_id)
+        for row in cards.values()
+        if row.state != scheduling.NEW and row.due is not None and content.in_scope(row.question_id, topic_slug)
+    ]
+    due_cards = sorted(entry for entry in studied if entry[0] <= now)[:reviews_left]
+    new_questions = [
+        content.questions[pk]
+        for pk in content.order
+        if (pk not in cards or cards[pk].state == scheduling.NEW) and content.in_scope(pk, topic_slug)
+    ][:new_left]
 
     queue = Queue(
         learner=learner,
@@ -221,23 +251,9 @@ def build_scheduled_queue(learner: Learner, now: datetime.datetime, topic_slug: 
         review_limit_reached=reviews_left == 0,
     )
     if due_cards:
-        queue.show(with_choices(due_cards[0]))
+        queue.show(card_for(learner, content.questions[due_cards[0][2]], cards))
     elif new_questions:
-        queue.show(with_choices(new_card(learner, new_questions[0])))
+        queue.show(card_for(learner, new_questions[0], cards))
     else:
-        queue.next_due = next_due(learner, topic_slug)
+        queue.next_due = min((due for due, _id, _question in studied), default=None)
     return queue
-
-
-def new_card(learner: Learner, question: Question) -> CardState:
-    """The learner's card for a question they have not studied: its row if one
-    is left (an undone first answer), else an unsaved one. Looking saves
-    nothing; the first answer does (quiz.views.study.record)."""
-    return CardState(pk=question.state_id, learner=learner, question=question, version=question.state_version or 0)
-
-
-def next_due(learner: Learner, topic_slug: str | None) -> datetime.datetime | None:
-    cards = CardState.objects.filter(learner_id=learner.pk).studied()
-    if topic_slug:
-        cards = cards.filter(question__fact__topic__slug=topic_slug)
-    return cards.order_by("due").values_list("due", flat=True).first()

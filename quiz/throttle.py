@@ -7,6 +7,7 @@ real limit is the setting times the workers; REDIS_URL makes it exact."""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -17,8 +18,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from redis.exceptions import RedisError
 
 from quiz.accounts import client_ip
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -35,15 +39,24 @@ class Limit:
         within the limit, otherwise the seconds until the window ends."""
         window = int(now // self.seconds)
         key = f"throttle:{self.name}:{address}:{window}"
-        cache.add(key, 0, timeout=self.seconds)
         try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=self.seconds)
-            count = 1
+            count = self.count(key)
+        except (RedisError, OSError):
+            # The shared cache is unreachable: let the request through rather
+            # than fail it (sign-in keeps its own limit in the database).
+            logger.warning("Request limit %s not counted: the cache is unreachable", self.name, exc_info=True)
+            return 0
         if count <= getattr(settings, self.setting):
             return 0
         return math.ceil((window + 1) * self.seconds - now)
+
+    def count(self, key: str) -> int:
+        cache.add(key, 0, timeout=self.seconds)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=self.seconds)
+            return 1
 
 
 SIGNUPS = Limit("signup", "THROTTLE_SIGNUPS_PER_HOUR", 3600)

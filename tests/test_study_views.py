@@ -19,9 +19,9 @@ from django.utils.formats import date_format
 from quiz import scheduling
 from quiz.models import CardState, Learner, Question, ReviewLog
 from quiz.models.study import MAX_EXTRA_NEW
-from quiz.study import Phase, Shown
+from quiz.study import CardRow, Phase, Shown
 from quiz.templatetags.study import interval
-from tests.study_helpers import HTMX, answer_current_card, current_card, hidden_fields
+from tests.study_helpers import HTMX, answer_current_card, choice_ids, current_card, hidden_fields
 
 
 def flashcard_page(client):
@@ -627,6 +627,57 @@ def test_a_grade_post_runs_at_most_12_queries(alice_client, alice, history, alic
     assert len(queries) <= 12, [q["sql"][:80] for q in queries]
 
 
+def choice_card_page(client):
+    """Move the queue so that the card on screen is a new card with choices; return the page."""
+    for _ in range(20):
+        page = client.get("/study/").content.decode()
+        if choice_ids(page):
+            return page
+        answer_current_card(client, rating=3)
+    raise AssertionError("no card with choices reached")
+
+
+@pytest.mark.parametrize("pick", ["wrong", "right"])
+def test_the_first_answer_to_a_card_with_choices_runs_at_most_12_queries(alice_client, alice, alice_learner, pick):
+    """The costliest grade: the card's row is created, then the next card is shown.
+    Counted inside the test's transaction, so the grade's own atomic block
+    shows up as SAVEPOINT and RELEASE."""
+    alice_client.get("/study/")
+    Learner.objects.filter(user=alice).update(max_reviews_per_day=0)
+    page = choice_card_page(alice_client)
+    fields = hidden_fields(page)
+    question = Question.objects.get(pk=fields["question"])
+    right = question.choices.get(is_correct=True).pk
+    if pick == "wrong":
+        wrong = question.choices.exclude(is_correct=True).first().pk
+        url, data = "/study/answer/", {**fields, "choice": wrong}
+    else:
+        picked = alice_client.post("/study/answer/", {**fields, "choice": right}, headers=HTMX).content.decode()
+        url, data = "/study/grade/", {**fields, "rating": 3, "token": hidden_fields(picked)["token"]}
+    with CaptureQueriesContext(connection) as queries:
+        response = alice_client.post(url, data, headers=HTMX)
+    assert response.status_code == 200
+    assert ReviewLog.objects.filter(learner__user=alice, question=question).count() == 1
+    assert len(queries) <= 12, "\n".join(q["sql"][:100] for q in queries)
+
+
+def test_a_visitors_first_answer_runs_at_most_12_queries(client, content):
+    """It also saves the visitor's learner and creates their session (Django's
+    session store: an existence check, then the insert in a savepoint)."""
+    page = client.get("/study/").content.decode()
+    fields = hidden_fields(page)
+    question = Question.objects.get(pk=fields["question"])
+    if question.is_flashcard:
+        url, data = "/study/grade/", {**fields, "rating": 3}
+    else:
+        url, data = "/study/answer/", {**fields, "choice": question.choices.exclude(is_correct=True).first().pk}
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(url, data, headers=HTMX)
+    assert response.status_code == 200
+    assert ReviewLog.objects.filter(question=question).count() == 1
+    assert len(queries) <= 12, "\n".join(q["sql"][:100] for q in queries)
+
+
 def test_the_daily_review_limit_is_said_plainly(alice_client, alice, alice_learner):
     answer_current_card(alice_client, rating=3)
     Learner.objects.filter(user=alice).update(max_reviews_per_day=1, new_per_day=1)
@@ -661,3 +712,30 @@ def test_the_study_and_progress_pages_say_where_the_progress_is_kept(client, ali
     assert "Su progreso se guarda en este navegador hasta el" in spanish
     client.force_login(alice)
     assert "Your progress is saved in your account" in client.get("/progress/").content.decode()
+
+
+def test_todays_counts_tell_new_cards_from_reviews_by_the_state_before(alice_learner, content):
+    now = timezone.now()
+    card = CardState.objects.create(learner=alice_learner, question=Question.objects.earliest("id"))
+    for minutes in (0, 1, 2):
+        card.record_review(
+            rating=3,
+            review_id=uuid.uuid4(),
+            now=now + datetime.timedelta(minutes=minutes),
+            duration_ms=5,
+            language="en",
+        )
+    introduced = list(
+        ReviewLog.objects.filter(learner=alice_learner).order_by("reviewed_at").values_list("introduced", flat=True)
+    )
+    assert introduced == [True, False, False]
+    assert ReviewLog.objects.counts_since(alice_learner, now) == {"reviews": 2, "new": 1}
+    assert ReviewLog.objects.counts_since(alice_learner, now + datetime.timedelta(minutes=1)) == {
+        "reviews": 2,
+        "new": 0,
+    }
+
+
+def test_the_queue_reads_every_field_of_a_card_row():
+    # A field added to CardState must be added to CardRow, or cards shown would lose it.
+    assert CardRow._fields == tuple(f.attname for f in CardState._meta.concrete_fields)

@@ -118,3 +118,15 @@ def test_one_username_cannot_be_tried_from_many_addresses(client, db, settings):
     response = client.post("/account/signin/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="203.0.113.50")
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_sign_up_still_works_while_the_shared_cache_is_down(client, db, settings, caplog):
+    # Nothing listens on port 1: every cache call fails at once.
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+    }
+    data = {"username": "fern", "password1": "a long passphrase 42", "password2": "a long passphrase 42"}
+    response = client.post("/account/signup/", data)
+    assert response.status_code == 302
+    assert User.objects.filter(username="fern").exists()
+    assert "Request limit signup not counted" in caplog.text

@@ -1,5 +1,6 @@
 from quiz.models.content import (
     Choice,
+    ContentVersion,
     Fact,
     LoadedKey,
     Question,
@@ -16,6 +17,7 @@ from quiz.models.study import CardState, Learner, ReviewLog, new_questions_for
 __all__ = [
     "CardState",
     "Choice",
+    "ContentVersion",
     "Fact",
     "Learner",
     "LoadedKey",

@@ -7,6 +7,7 @@ adds one column per language (statement_en, statement_es, …).
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,48 @@ from modeltranslation.translator import translator
 from modeltranslation.utils import build_localized_fieldname
 
 from quiz import content_rules
+
+
+class ContentVersion(models.Model):
+    """One row whose token changes, in the same transaction, with every change
+    to the content, so that each server's in-process copy of it (quiz.published)
+    knows at once when it is stale. A random token rather than a counter: a
+    rolled-back change must not leave a copy that a later change's number matches."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token
+
+    @classmethod
+    def bump(cls) -> None:
+        token = uuid.uuid4().hex
+        if not cls.objects.filter(pk=1).update(token=token):
+            cls.objects.update_or_create(pk=1, defaults={"token": token})
+
+
+class ContentQuerySet[M: models.Model](models.QuerySet[M]):
+    """Bulk writes to the content bump the content version, as saves and deletes do (quiz.published)."""
+
+    def update(self, **kwargs: Any) -> int:
+        count = super().update(**kwargs)
+        ContentVersion.bump()
+        return count
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        deleted = super().delete()
+        ContentVersion.bump()
+        return deleted
+
+    def bulk_create(self, *args: Any, **kwargs: Any) -> list[M]:
+        created = super().bulk_create(*args, **kwargs)
+        ContentVersion.bump()
+        return created
+
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
+        count = super().bulk_update(*args, **kwargs)
+        ContentVersion.bump()
+        return count
 
 
 def translated_fields(model: type[models.Model]) -> tuple[str, ...]:
@@ -117,6 +160,8 @@ class Source(Translated):
     expert_name = models.CharField(_("expert quoted"), max_length=200, blank=True)
     expert_credentials = models.CharField(_("expert's credentials"), max_length=500, blank=True)
 
+    objects = ContentQuerySet["Source"].as_manager()
+
     class Meta:
         verbose_name = _("source")
         verbose_name_plural = _("sources")
@@ -126,7 +171,7 @@ class Source(Translated):
         return self.title
 
 
-class TopicQuerySet(models.QuerySet["Topic"]):
+class TopicQuerySet(ContentQuerySet["Topic"]):
     def with_published_facts(self) -> TopicQuerySet:
         return self.filter(facts__is_published=True).distinct()
 
@@ -159,7 +204,7 @@ class Topic(Translated):
         return reverse("quiz:topic", args=[self.slug])
 
 
-class FactQuerySet(models.QuerySet["Fact"]):
+class FactQuerySet(ContentQuerySet["Fact"]):
     def published(self) -> FactQuerySet:
         return self.filter(is_published=True)
 
@@ -210,7 +255,7 @@ class Fact(Translated):
         return any(question.has_learner_data() for question in self.questions.all())
 
 
-class QuestionQuerySet(models.QuerySet["Question"]):
+class QuestionQuerySet(ContentQuerySet["Question"]):
     def published(self) -> QuestionQuerySet:
         return self.filter(is_published=True, fact__is_published=True)
 
@@ -242,9 +287,8 @@ class Question(Translated):
     objects = QuestionQuerySet.as_manager()
     # Set by quiz.study.choices_prefetch: the choices in order, fetched with the question.
     ordered_choices: list[Choice]
-    # Set by quiz.study.build_queue on new questions: the learner's card row, if one is left.
-    state_id: int | None
-    state_version: int | None
+    # When-to-see-a-doctor questions first, then topic by topic: the order new cards come in.
+    TEACHING_ORDER = ("-fact__is_warning_sign", "fact__topic__position", "fact__position", "position", "id")
 
     class Meta:
         verbose_name = _("question")
@@ -316,6 +360,8 @@ class Choice(Translated):
     text = models.CharField(_("text"), max_length=500)
     is_correct = models.BooleanField(_("correct"), default=False)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    objects = ContentQuerySet["Choice"].as_manager()
 
     class Meta:
         verbose_name = _("choice")

@@ -10,11 +10,18 @@ from quiz.scheduling import Parameters
 
 
 class ParameterSetQuerySet(models.QuerySet["ParameterSet"]):
-    def deck_in_force(self) -> ParameterSet | None:
-        """The newest deck-wide set, or None (the FSRS defaults) before any fit was kept.
-
-        The one place that says which deck-wide set schedules: keep it so."""
+    def newest_deck(self) -> ParameterSet | None:
+        """The newest deck-wide set, read from the database; None before any fit was kept."""
         return self.filter(learner__isnull=True).order_by("-created_at", "-id").first()
+
+    def deck_in_force(self) -> ParameterSet | None:
+        """The deck-wide set that schedules (None: the FSRS defaults). The one
+        place that says so: served from the process's copy of what everyone
+        studies (quiz.published), which storing a deck-wide set renews, so the
+        study requests spend no query on it. Treat the instance as read-only."""
+        from quiz.published import published  # it imports the models
+
+        return published().deck_set
 
 
 class ParameterSet(models.Model):

@@ -96,12 +96,10 @@ class Learner(models.Model):
 
     def set_in_force(self) -> ParameterSet | None:
         """The parameter set that schedules this learner: their own, else the
-        deck-wide one, else None (the FSRS defaults). Looked up once per instance."""
+        deck-wide one, else None (the FSRS defaults)."""
         if self.parameter_set_id is not None:
             return self.parameter_set
-        if not hasattr(self, "_deck_set"):
-            self._deck_set = ParameterSet.objects.deck_in_force()
-        return self._deck_set
+        return ParameterSet.objects.deck_in_force()
 
     @property
     def parameters(self) -> scheduling.Parameters | None:
@@ -319,12 +317,14 @@ class CardState(models.Model):
 
 class ReviewLogQuerySet(models.QuerySet["ReviewLog"]):
     def counts_since(self, learner: Learner, start: datetime.datetime) -> dict[str, int]:
-        """Answers since `start`: all of them, and how many introduced a new card."""
-        # By id: an unsaved learner (a visitor who has saved nothing) has no rows.
-        return self.filter(learner_id=learner.pk, reviewed_at__gte=start).aggregate(
-            reviews=Count("id", filter=~Q(state_before__state=scheduling.NEW)),
-            new=Count("id", filter=Q(state_before__state=scheduling.NEW)),
+        """Answers since `start` that reviewed a card, and that introduced a new one."""
+        if learner.pk is None:  # a visitor who has saved nothing has no answers
+            return {"reviews": 0, "new": 0}
+        rows = (
+            self.filter(learner_id=learner.pk, reviewed_at__gte=start).values_list("introduced").annotate(n=Count("id"))
         )
+        counts = dict(rows.order_by())
+        return {"reviews": counts.get(False, 0), "new": counts.get(True, 0)}
 
     def dashboard_totals(
         self, learner: Learner, today: datetime.datetime, retention_since: datetime.datetime
@@ -336,7 +336,7 @@ class ReviewLogQuerySet(models.QuerySet["ReviewLog"]):
         was_review = Q(reviewed_at__gte=retention_since, state_before__state=scheduling.REVIEW)
         return self.filter(learner=learner, reviewed_at__gte=min(today, retention_since)).aggregate(
             answers_today=Count("id", filter=is_today),
-            new_today=Count("id", filter=is_today & Q(state_before__state=scheduling.NEW)),
+            new_today=Count("id", filter=is_today & Q(introduced=True)),
             ms_today=Sum("duration_ms", filter=is_today, default=0),
             review_answers=Count("id", filter=was_review),
             remembered=Count("id", filter=was_review & Q(rating__gt=ReviewLog.Rating.AGAIN)),
@@ -369,6 +369,14 @@ class ReviewLog(models.Model):
     language = models.CharField(max_length=10)
     state_before = models.JSONField()
     state_after = models.JSONField()
+    # Whether this answer introduced a new card: a plain column, kept by the
+    # database itself, so today's counts need no JSON lookup on every study request.
+    introduced = models.GeneratedField(
+        # A Q is a boolean expression to Django; django-stubs only types Expression.
+        expression=Q(state_before__state=scheduling.NEW),  # type: ignore[arg-type]
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
     # Which fitted set scheduled this answer; null: the FSRS defaults (or a set since deleted).
     parameter_set = models.ForeignKey(
         "quiz.ParameterSet", models.SET_NULL, null=True, blank=True, related_name="reviews", editable=False
@@ -395,4 +403,4 @@ def new_questions_for(learner: Learner, topic_slug: str | None = None):
     questions = Question.objects.published().filter(~Exists(studied))
     if topic_slug:
         questions = questions.filter(fact__topic__slug=topic_slug)
-    return questions.order_by("-fact__is_warning_sign", "fact__topic__position", "fact__position", "position", "id")
+    return questions.order_by(*Question.TEACHING_ORDER)

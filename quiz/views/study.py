@@ -23,7 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from quiz.forms import AnswerForm, CardForm, GradeForm, RetentionForm, ScopeForm, SettingsForm
 from quiz.learners import current_learner, get_learner, learner_filter, lock_learner, save_learner
 from quiz.models import CardState, Learner, Question, QuizAttempt, ReviewLog, Topic
-from quiz.study import CARD_RELATED, Phase, Queue, Scope, Shown, build_queue, choices_prefetch, with_choices
+from quiz.published import published
+from quiz.study import Phase, Queue, Scope, Shown, build_queue
 from quiz.templatetags.study import interval
 from quiz.views.common import HtmxHttpRequest, Problem, handles_problems, owned_or_404
 
@@ -70,40 +71,28 @@ def valid_form[FormT: forms.Form](form_class: type[FormT], request: HtmxHttpRequ
     return form
 
 
-def card_for_learner(request: HtmxHttpRequest, question_id: int, *, lock: bool = False) -> CardState:
-    """The requesting learner's card for a question: its row (locked if asked),
-    or, for a question they never answered, an unsaved card. 404 for a
-    question that is not there to study.
-
-    A locked card is about to be graded, which needs no choices: they are
-    fetched only for a card about to be shown (with_choices)."""
-    cards = CardState.objects.select_related("learner__parameter_set", *CARD_RELATED)
-    questions = Question.objects.published().select_related("fact__source", "fact__topic")
-    if lock:
-        cards = cards.select_for_update(of=("self",))
-    else:
-        cards = cards.prefetch_related(choices_prefetch("question__choices"))
-        questions = questions.prefetch_related(choices_prefetch())
-    owner = learner_filter(request)
-    card = cards.filter(question_id=question_id, **owner).first() if owner is not None else None
-    if card is not None:
-        return card
-    question = questions.filter(pk=question_id).first()
+def published_question(question_id: int) -> Question:
+    """The published question `question_id`, from the in-process content; 404 if there is none to study."""
+    question = published().question(question_id)
     if question is None:
         raise Problem(404, gettext("This card was not found. Nothing was saved."))
-    return CardState(learner=current_learner(request), question=question)
+    return question
 
 
-def first_answer_card(request: HtmxHttpRequest, question: Question) -> CardState:
-    """Save the learner (a visitor's first answer) and their card for `question`, and lock it."""
-    learner = get_learner(request)
-    try:
-        with transaction.atomic():  # a savepoint: another request may have saved it first
-            CardState.objects.create(learner=learner, question=question)
-    except IntegrityError:
-        pass
-    cards = CardState.objects.select_related("learner__parameter_set", *CARD_RELATED)
-    return cards.select_for_update(of=("self",)).get(learner=learner, question=question)
+def card_for_learner(request: HtmxHttpRequest, question_id: int) -> CardState:
+    """The requesting learner's card for a published question: its row, or, for a
+    question they never answered, an unsaved card. 404 for a question that is
+    not there to study."""
+    question = published_question(question_id)
+    owner = learner_filter(request)
+    card = None
+    if owner is not None:
+        cards = CardState.objects.select_related("learner__parameter_set")
+        card = cards.filter(question_id=question_id, **owner).first()
+    if card is None:
+        return CardState(learner=current_learner(request), question=question)
+    card.question = question
+    return card
 
 
 def check_version(card: CardState, version: int) -> None:
@@ -226,13 +215,14 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
     data = form.cleaned_data
     scope = valid_scope(form, request)
     now = timezone.now()
-    card = card_for_learner(request, data["question"])
-    if card.question.is_flashcard:
+    question = published_question(data["question"])
+    if question.is_flashcard:
         raise Problem(400, gettext("This card has no choices: show the answer instead."))
-    choice = card.question.choice(data["choice"])
+    choice = question.choice(data["choice"])
     if choice is None:
         raise Problem(400, gettext("That choice does not belong to this card. Nothing was saved."))
     if choice.is_correct:
+        card = card_for_learner(request, question.pk)
         check_version(card, data["version"])
         return card_region(
             request,
@@ -242,7 +232,6 @@ def answer(request: HtmxHttpRequest) -> HttpResponse:
             announce=gettext("Right. Now grade how easily you knew it."),
         )
     card, _saved = record(request, form, rating=Rating.AGAIN, now=now)
-    with_choices(card)
     # The card has its new version now: the feedback shows it as it was graded.
     shown = Shown(
         Phase.PICKED_WRONG, card.question_id, card.version, str(data["review"]), data["shown_at"] or 0, choice.pk
@@ -262,24 +251,31 @@ def record(
     """Grade the card in one transaction, exactly once per review id.
 
     Returns the card and whether this request saved the answer (False when it
-    repeats one already saved). The card row is locked, so of two identical
-    POSTs (double click, retry, back button) the second sees the new version
-    and finds the first's log row."""
+    repeats one already saved). The learner's row is locked first, as by every
+    write to their progress, so of two identical POSTs (double click, retry,
+    back button) the second sees the card's new version and finds the first's
+    log row."""
     data = form.cleaned_data
+    question = published_question(data["question"])
     try:
         with transaction.atomic():
-            # The learner first, as every write to their progress does (Learner.lock).
-            lock_learner(request)
-            card = card_for_learner(request, data["question"], lock=True)
+            learner = lock_learner(request)
+            if learner is None and not request.user.is_authenticated:
+                # A visitor's first answer: their learner is saved now, so no card of theirs exists yet.
+                learner, card = get_learner(request), None
+            else:
+                if learner is None:
+                    # A new account's first answer: a parallel request may save its learner too.
+                    learner = get_learner(request)
+                    learner.lock()
+                card = learner.cards.filter(question_id=question.pk).first()
+            card = card or CardState()
+            card.learner, card.question = learner, question
             if already_saved(card, data):
                 return card, False
             # GradeForm has checked that a token, if any, proves a right pick of this card.
-            if not card.question.is_flashcard and rating != Rating.AGAIN and not data.get("token"):
+            if not question.is_flashcard and rating != Rating.AGAIN and not data.get("token"):
                 raise Problem(400, gettext("Pick the right answer before grading. Nothing was saved."))
-            if card.pk is None:
-                card = first_answer_card(request, card.question)
-                if already_saved(card, data):
-                    return card, False
             card.record_review(
                 rating=rating,
                 review_id=data["review"],

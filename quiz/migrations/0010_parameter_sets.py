@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quiz', '0007_editorial_workflow'),
+        ('quiz', '0009_review_introduced'),
     ]
 
     operations = [
