@@ -11,7 +11,8 @@ first run reads the whole log, builds the training items, evaluates a fit
 against the parameters in force with time-series splits, fits the whole log
 and stores the set if it is better, then tries each learner with enough
 reviews of their own; the second finds no new reviews. Prints one line per
-goal, then the command's own report (counts and metrics).
+goal (`goal <what> (<database>): <measured> pass|FAIL`, collected by
+`make bench`), then the command's own report (counts and metrics).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.goals import verdict  # noqa: E402
 from bench.http_client import fresh_postgres  # noqa: E402
 
 POSTGRES_URL = os.environ.get("BENCH_FIT_DATABASE_URL", "postgres://twitch@127.0.0.1:5432/twitch_fit_bench")
@@ -79,11 +81,14 @@ def run(database: str, args: argparse.Namespace) -> bool:
     rows = data["log_rows"]
     print(f"\n### {database}: fit_schedule on {rows:,} review-log rows, {time.strftime('%F %H:%M')}\n")
     fast = first["seconds"] < GOAL_SECONDS
-    verdict = "pass" if fast else "FAIL"
-    print(f"goal fit of {rows:,} review-log rows < {GOAL_SECONDS} s: {first['seconds']:.1f} s {verdict}")
+    goal = f"fit of {rows:,} review-log rows < {GOAL_SECONDS} s ({database})"
+    print(f"goal {goal}: {first['seconds']:.1f} s {verdict(fast)}")
     # The log was seeded once: the second run has no new reviews and must store nothing.
     unchanged = second["sets"] == first["sets"]
-    print(f"goal a second run without new reviews changes nothing: {'pass' if unchanged else 'FAIL'}")
+    print(
+        f"goal a second fit without new reviews changes nothing ({database}): parameter sets "
+        f"{first['sets']} → {second['sets']} {verdict(unchanged)}"
+    )
     print(
         f"  seeded in {data['seeded_in']:.0f} s; parameter sets after each run: {first['sets']}, {second['sets']}; "
         f"second run {second['seconds']:.1f} s"

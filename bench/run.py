@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "load": ["bench/load.py", "--postgres"],
     "scale": ["bench/scale.py", "--postgres"],
     "two": ["bench/two_servers.py"],
+    "fit": ["bench/fit.py", "--postgres"],
 }
 
 
