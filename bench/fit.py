@@ -5,7 +5,7 @@
     .venv/bin/python bench/fit.py --reviews 200000 --learners 2000
 
 For each database (a throw-away SQLite file; with --postgres also
-twitch_fit_bench, dropped and created again): migrate and load the content,
+twitch_bench_fit, dropped and created again): migrate and load the content,
 seed the log with `seed_scale`, then run `fit_schedule` twice, timed: the
 first run reads the whole log, builds the training items, evaluates a fit
 against the parameters in force with time-series splits, fits the whole log
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bench.goals import verdict  # noqa: E402
 from bench.http_client import fresh_postgres  # noqa: E402
 
-POSTGRES_URL = os.environ.get("BENCH_FIT_DATABASE_URL", "postgres://twitch@127.0.0.1:5432/twitch_fit_bench")
+POSTGRES_URL = os.environ.get("BENCH_FIT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/twitch_bench_fit")
 GOAL_SECONDS = 60
 
 
