@@ -18,7 +18,7 @@ for p in $$(ls -d $$root/versions/3.* 2>/dev/null | sort -rV); do \
 done; true
 endef
 
-.PHONY: help db run test serve lint format messages check-content bench bench-latency bench-load bench-scale bench-two bench-weight bench-memory bench-lighthouse bench-faults screenshots clean
+.PHONY: help db run test serve lint format messages check-content bench bench-latency bench-load bench-scale bench-two bench-weight bench-memory bench-lighthouse bench-fit bench-faults screenshots clean
 
 help:
 	@echo "make run       start the app on http://127.0.0.1:$(PORT) (SQLite, content loaded)"
@@ -35,6 +35,7 @@ help:
 	@echo "make bench-weight  bytes per learner page and Lighthouse scores, in a real Chromium (en and ar)"
 	@echo "make bench-memory  gunicorn workers' memory after 100 and 10,000 requests (ARGS=--postgres adds PostgreSQL)"
 	@echo "make bench-lighthouse  install Lighthouse into bench/node_modules (npm ci; needs Node.js 18.16+)"
+	@echo "make bench-fit     fit_schedule's time and metrics on 1,000,000 review-log rows (ARGS=--postgres)"
 	@echo "make bench-faults  gunicorn on PostgreSQL while PostgreSQL restarts and workers are killed (root)"
 	@echo "make screenshots   retake the README's screenshots (docs/) with the browser suite"
 
@@ -130,6 +131,11 @@ bench-memory: $(VENV)/.dev
 # uses its own database, twitch_bench_fault. Results: docs/performance.md.
 bench-faults: $(VENV)/.dev
 	$(PY) bench/faults.py
+
+# seed_scale's 1,000,000 log rows in a throw-away SQLite file (ARGS=--postgres
+# adds PostgreSQL), then fit_schedule twice, timed. Issue 12.
+bench-fit: $(VENV)/.dev
+	$(PY) bench/fit.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

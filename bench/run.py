@@ -28,6 +28,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "two": ["bench/two_servers.py"],
     "weight": ["bench/weight.py"],
     "memory": ["bench/memory.py", "--postgres"],
+    "fit": ["bench/fit.py", "--postgres"],
 }
 
 

@@ -273,6 +273,12 @@ if GUEST_SESSION_DAYS < 2:
 if GUEST_RETENTION_DAYS < GUEST_SESSION_DAYS:
     raise ImproperlyConfigured("GUEST_RETENTION_DAYS must not be shorter than GUEST_SESSION_DAYS.")
 
+# The fitted schedule (`manage.py fit_schedule`, issue 12): how many predictable
+# reviews (a card seen again on a later day) a deck-wide fit needs, and how
+# many a learner needs before their own weights are tried against the deck's.
+FIT_MIN_REVIEWS = env_int("FIT_MIN_REVIEWS", 1000)
+FIT_LEARNER_MIN_REVIEWS = env_int("FIT_LEARNER_MIN_REVIEWS", 400)
+
 LOGIN_URL = "quiz:signin"
 LOGIN_REDIRECT_URL = "quiz:progress"
 LOGOUT_REDIRECT_URL = "quiz:home"

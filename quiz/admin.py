@@ -27,7 +27,7 @@ from modeltranslation.utils import build_localized_fieldname
 from reversion.admin import VersionAdmin
 
 from quiz import content_rules
-from quiz.models import Choice, Fact, Question, Source, Topic, Translated, translated_fields
+from quiz.models import Choice, Fact, ParameterSet, Question, Source, Topic, Translated, translated_fields
 from quiz.study import choices_prefetch
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -444,3 +444,49 @@ class QuestionAdmin(ContentAdmin):
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Question]) -> None:
         count = queryset.update(is_published=False)
         self.message_user(request, ngettext("%d question unpublished.", "%d questions unpublished.", count) % count)
+
+
+@admin.register(ParameterSet)
+class ParameterSetAdmin(admin.ModelAdmin):
+    """The fitted FSRS parameter sets, read-only: `fit_schedule` writes them. A
+    learner's own set says that it is one, never whose."""
+
+    list_display = (
+        "created_at",
+        "fitted_to",
+        "review_count",
+        "learner_count",
+        "log_loss_before",
+        "log_loss_after",
+        "rmse_before",
+        "rmse_after",
+        "recommended_retention",
+    )
+    list_filter = (("learner", admin.EmptyFieldListFilter),)
+    fields = (
+        "created_at",
+        "fitted_to",
+        "review_count",
+        "learner_count",
+        "held_out_count",
+        "log_loss_before",
+        "log_loss_after",
+        "rmse_before",
+        "rmse_after",
+        "recommended_retention",
+        "parameters",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("fitted to"))
+    def fitted_to(self, obj: ParameterSet) -> str:
+        return gettext("one learner's reviews") if obj.learner_id else gettext("all learners' reviews")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ParameterSet | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ParameterSet | None = None) -> bool:
+        return False

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from quiz import scheduling
-from quiz.models import CardState, Learner, Question, QuizAttempt, ReviewLog, Topic
+from quiz.models import CardState, Learner, ParameterSet, Question, QuizAttempt, ReviewLog, Topic
 from quiz.scheduling import Snapshot, Stage
 
 RETENTION_WINDOW = datetime.timedelta(days=30)
@@ -40,12 +40,19 @@ class TopicProgress:
     studied: int = 0
     due: int = 0
     mastered: int = 0
+    # Sum over the studied cards of their predicted recall now (parameters in force).
+    recall: float = 0.0
     best_quiz: QuizScore | None = None
     latest_quiz: QuizScore | None = None
 
     @property
     def mastered_percent(self) -> int:
         return round(100 * self.mastered / self.total) if self.total else 0
+
+    @property
+    def recall_percent(self) -> int | None:
+        """Mean predicted recall of the topic's studied cards now; None before any is studied."""
+        return round(100 * self.recall / self.studied) if self.studied else None
 
 
 @dataclass
@@ -67,6 +74,12 @@ class Dashboard:
     forecast: list[tuple[datetime.date, int]]
     per_day: dict[datetime.date, int]
     topics: list[TopicProgress] = field(default_factory=list)
+    # What the schedule is fitted to: the learner's own set, the deck's, or None (FSRS defaults).
+    parameter_set: ParameterSet | None = None
+
+    @property
+    def fitted_to_own(self) -> bool:
+        return self.parameter_set is not None and self.parameter_set.learner_id is not None
 
     @property
     def has_history(self) -> bool:
@@ -86,13 +99,16 @@ class Dashboard:
 
 
 def build_dashboard(learner: Learner, now: datetime.datetime) -> Dashboard:
-    """Everything /progress/ shows, as of `now`, in five queries (six with quizzes)."""
+    """Everything /progress/ shows, as of `now`, in five queries (six with quizzes);
+    the deck-wide parameter set comes from the process's copy (quiz.published)."""
     time_zone = learner.time_zone
     today = scheduling.local_date(now, time_zone)
     tomorrow_start = scheduling.next_day_start(now, time_zone)
     totals = ReviewLog.objects.dashboard_totals(learner, scheduling.day_start(now, time_zone), now - RETENTION_WINDOW)
     per_day = ReviewLog.objects.per_local_day(learner, time_zone)
     cards = list(CardState.objects.dashboard_rows(learner))
+    in_force = learner.set_in_force()
+    parameters = in_force.weights if in_force is not None else None
     topics = {
         topic.pk: TopicProgress(topic=topic, total=topic.question_count)
         for topic in Topic.objects.with_question_counts().order_by("position", "slug")
@@ -118,8 +134,10 @@ def build_dashboard(learner: Learner, now: datetime.datetime) -> Dashboard:
         stages[scheduling.stage(snapshot)] += 1
         row = topics.get(topic_id)
         if row is not None:
+            recall = scheduling.retrievability(snapshot, now, parameters)
             row.studied += 1
-            row.mastered += scheduling.retrievability(snapshot, now) >= scheduling.MASTERED_RETRIEVABILITY
+            row.recall += recall
+            row.mastered += recall >= scheduling.MASTERED_RETRIEVABILITY
         if snapshot.due is None:  # never written by record_review; only a hand-edited row
             continue
         dues.append(snapshot.due)
@@ -150,4 +168,5 @@ def build_dashboard(learner: Learner, now: datetime.datetime) -> Dashboard:
         forecast=[(today + datetime.timedelta(days=offset), n) for offset, n in enumerate(counts)],
         per_day=per_day,
         topics=list(topics.values()),
+        parameter_set=in_force,
     )

@@ -61,6 +61,7 @@ def learner_data(user: User | None, learner: Learner | None, now: datetime.datet
         "cards": [],
         "reviews": [],
         "quiz_attempts": [],
+        "fitted_parameters": [],
     }
     if user is not None:
         data["account"] = {
@@ -136,6 +137,21 @@ def learner_data(user: User | None, learner: Learner | None, now: datetime.datet
             ],
         }
         for attempt in attempts
+    ]
+    # Weights fitted to this learner's own reviews (fit_schedule), newest last; the deck-wide ones are no one's.
+    data["fitted_parameters"] = [
+        {
+            "fitted_at": iso(fitted.created_at),
+            "in_force": fitted.pk == learner.parameter_set_id,
+            "parameters": fitted.parameters,
+            "review_count": fitted.review_count,
+            "log_loss_before": fitted.log_loss_before,
+            "log_loss_after": fitted.log_loss_after,
+            "rmse_before": fitted.rmse_before,
+            "rmse_after": fitted.rmse_after,
+            "recommended_retention": fitted.recommended_retention,
+        }
+        for fitted in learner.parameter_sets.order_by("created_at", "id")
     ]
     return data
 

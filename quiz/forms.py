@@ -91,6 +91,14 @@ class SettingsForm(forms.ModelForm):
         help_texts = {"new_per_day": _("New cards introduced each day (0 to 200).")}
 
 
+class RetentionForm(forms.ModelForm):
+    """The one-click "use the suggested target" button on the settings page."""
+
+    class Meta:
+        model = Learner
+        fields = ["desired_retention"]
+
+
 def language_choices() -> list[tuple[str, str]]:
     """Each language in its own name, so everyone can find theirs."""
     return [(code, translation.get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]

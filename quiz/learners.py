@@ -37,9 +37,10 @@ def get_learner(request: HttpRequest, *, create: bool = True) -> Learner | None:
     if request.user.is_authenticated:
         if create:
             return Learner.objects.get_or_create(user=request.user)[0]
-        return Learner.objects.filter(user=request.user).first()
+        return Learner.objects.select_related("parameter_set").filter(user=request.user).first()
     learner_id = request.session.get(SESSION_KEY)
-    learner = Learner.objects.filter(pk=learner_id, user__isnull=True).first() if learner_id else None
+    learners = Learner.objects.select_related("parameter_set")
+    learner = learners.filter(pk=learner_id, user__isnull=True).first() if learner_id else None
     if learner is None and create:
         learner = save_learner(request, Learner())
     return learner
@@ -86,7 +87,8 @@ def lock_learner(request: HttpRequest) -> Learner | None:
         learners = Learner.objects.filter(pk=learner_id, user__isnull=True)
     else:
         return None
-    return learners.select_for_update().first()
+    # With their own parameter set, if any (grading needs it), locking only the learner's row.
+    return learners.select_related("parameter_set").select_for_update(of=("self",)).first()
 
 
 def holds_progress(session: SessionBase) -> bool:

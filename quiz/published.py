@@ -1,7 +1,8 @@
 """The published content, held in each process as an immutable copy.
 
 The content is small, read on every study request and changed only by editors
-(the admin, `load_content`, a revert). Each process keeps one copy of what
+(the admin, `load_content`, a revert). The deck-wide FSRS parameter set rides
+along: every study request needs it, and only `fit_schedule` changes it. Each process keeps one copy of what
 learners can study — published questions with their fact, topic, source and
 choices, in teaching order — and checks it with one cheap query per request
 against `ContentVersion`, whose token every change to the content replaces in
@@ -24,7 +25,7 @@ from django.db.models import Prefetch
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from quiz.models import Choice, Fact, Question, Source, Topic
+from quiz.models import Choice, Fact, ParameterSet, Question, Source, Topic
 from quiz.models.content import ContentVersion
 
 CONTENT_MODELS = (Source, Topic, Fact, Question, Choice)
@@ -37,6 +38,8 @@ class Published:
     questions: Mapping[int, Question] = field(default_factory=dict)
     # Their ids in teaching order: when-to-see-a-doctor questions first, then topic by topic.
     order: tuple[int, ...] = ()
+    # The deck-wide FSRS parameter set in force (fit_schedule); None: the FSRS defaults.
+    deck_set: ParameterSet | None = None
 
     def question(self, pk: int) -> Question | None:
         return self.questions.get(pk)
@@ -54,7 +57,8 @@ def load(token: str | None) -> Published:
         .prefetch_related(Prefetch("choices", queryset=Choice.objects.all(), to_attr="ordered_choices"))
         .order_by(*Question.TEACHING_ORDER)
     )
-    return Published(token, {q.pk: q for q in questions}, tuple(q.pk for q in questions))
+    deck_set = ParameterSet.objects.newest_deck()
+    return Published(token, {q.pk: q for q in questions}, tuple(q.pk for q in questions), deck_set)
 
 
 _copy = Published(token=None)
@@ -107,3 +111,13 @@ def _bump(sender: type, **kwargs: object) -> None:
 for _model in CONTENT_MODELS:
     post_save.connect(_bump, sender=_model, dispatch_uid=f"quiz.published.save.{_model.__name__}")
     post_delete.connect(_bump, sender=_model, dispatch_uid=f"quiz.published.delete.{_model.__name__}")
+
+
+def _bump_for_deck_set(sender: type, instance: ParameterSet, **kwargs: object) -> None:
+    # A learner's own set is read with the learner; only the deck-wide one is in the copy.
+    if instance.learner_id is None:
+        ContentVersion.bump()
+
+
+post_save.connect(_bump_for_deck_set, sender=ParameterSet, dispatch_uid="quiz.published.save.ParameterSet")
+post_delete.connect(_bump_for_deck_set, sender=ParameterSet, dispatch_uid="quiz.published.delete.ParameterSet")

@@ -51,10 +51,17 @@ class Snapshot:
         return cls(**values)
 
 
-@lru_cache(maxsize=32)
-def scheduler(desired_retention: float) -> Scheduler:
+# FSRS-6's 21 weights. None everywhere below means the FSRS defaults.
+Parameters = tuple[float, ...]
+DEFAULT_PARAMETERS: Parameters = tuple(Scheduler().parameters)
+
+
+@lru_cache(maxsize=64)
+def scheduler(desired_retention: float, parameters: Parameters | None = None) -> Scheduler:
     # No fuzzing: the interval shown on a grade button must be exactly what that grade gives.
-    return Scheduler(desired_retention=desired_retention, enable_fuzzing=False)
+    return Scheduler(
+        parameters=parameters or DEFAULT_PARAMETERS, desired_retention=desired_retention, enable_fuzzing=False
+    )
 
 
 def _to_card(snapshot: Snapshot, now: datetime.datetime) -> Card:
@@ -76,10 +83,16 @@ def _check_utc(now: datetime.datetime) -> None:
         raise ValueError("now must be a timezone-aware UTC datetime")
 
 
-def review(snapshot: Snapshot, rating: int, now: datetime.datetime, desired_retention: float) -> Snapshot:
-    """The card's state after being graded `rating` (1–4) at `now`."""
+def review(
+    snapshot: Snapshot,
+    rating: int,
+    now: datetime.datetime,
+    desired_retention: float,
+    parameters: Parameters | None = None,
+) -> Snapshot:
+    """The card's state after being graded `rating` (1–4) at `now`, with these FSRS weights."""
     _check_utc(now)
-    card, _log = scheduler(desired_retention).review_card(
+    card, _log = scheduler(desired_retention, parameters).review_card(
         _to_card(snapshot, now), Rating(rating), review_datetime=now.astimezone(UTC)
     )
     return Snapshot(
@@ -93,7 +106,7 @@ def review(snapshot: Snapshot, rating: int, now: datetime.datetime, desired_rete
 
 
 def replay(
-    reviews: Iterable[tuple[datetime.datetime, int]], desired_retention: float
+    reviews: Iterable[tuple[datetime.datetime, int]], desired_retention: float, parameters: Parameters | None = None
 ) -> list[tuple[Snapshot, Snapshot]]:
     """Grade a new card with each (time, rating) in turn: the states before and after each review.
 
@@ -102,16 +115,18 @@ def replay(
     states = []
     before = Snapshot()
     for reviewed_at, rating in reviews:
-        after = review(before, rating, reviewed_at, desired_retention)
+        after = review(before, rating, reviewed_at, desired_retention, parameters)
         states.append((before, after))
         before = after
     return states
 
 
-def preview(snapshot: Snapshot, now: datetime.datetime, desired_retention: float) -> dict[int, datetime.timedelta]:
+def preview(
+    snapshot: Snapshot, now: datetime.datetime, desired_retention: float, parameters: Parameters | None = None
+) -> dict[int, datetime.timedelta]:
     """For each rating, how long until the card would be due again."""
     return {
-        int(rating): review(snapshot, rating, now, desired_retention).due - now  # type: ignore[operator]
+        int(rating): review(snapshot, rating, now, desired_retention, parameters).due - now  # type: ignore[operator]
         for rating in RATINGS
     }
 
@@ -166,15 +181,16 @@ def stage(snapshot: Snapshot) -> Stage:
     return Stage.MATURE if snapshot.due - snapshot.last_review >= MATURE_INTERVAL else Stage.YOUNG
 
 
-def retrievability(snapshot: Snapshot, now: datetime.datetime) -> float:
+def retrievability(snapshot: Snapshot, now: datetime.datetime, parameters: Parameters | None = None) -> float:
     """FSRS's probability (0–1) that the card would be recalled at `now`; 0 for a card never reviewed.
 
-    It depends on the card's stability and the time since its last review, not on
-    the learner's desired retention, so any scheduler computes it."""
+    It depends on the card's stability, the time since its last review and the
+    forgetting curve's decay (a weight), not on the learner's desired retention."""
     _check_utc(now)
     if snapshot.state == NEW:
         return 0.0
-    return float(scheduler(0.9).get_card_retrievability(_to_card(snapshot, now), current_datetime=now))
+    card = _to_card(snapshot, now)
+    return float(scheduler(0.9, parameters).get_card_retrievability(card, current_datetime=now))
 
 
 def streaks(days: Iterable[datetime.date], today: datetime.date) -> tuple[int, int]:

@@ -153,7 +153,9 @@ class Queue:
     def show(self, card: CardState) -> Queue:
         """Make `card` the current one, with the interval each grade would give it."""
         self.card = card
-        self.intervals = scheduling.preview(card.snapshot(), self.now, self.learner.desired_retention)
+        self.intervals = scheduling.preview(
+            card.snapshot(), self.now, self.learner.desired_retention, self.learner.parameters
+        )
         return self
 
     @property

@@ -17,6 +17,7 @@ urlpatterns = [
     path("study/undo/", study.undo, name="study-undo"),
     path("study/more/", study.more_new, name="study-more"),
     path("study/settings/", study.study_settings, name="study-settings"),
+    path("study/settings/retention/", study.apply_retention, name="study-settings-retention"),
     path("study/missed/<int:missed>/", study.study, name="study-missed"),
     path("study/<slug:topic>/", study.study, name="study-topic"),
     path("quiz/", quizzes.quiz_start, name="quiz"),

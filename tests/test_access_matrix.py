@@ -31,7 +31,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from quiz.models import Fact, Learner, Question, QuizAttempt, ReviewLog, Source, Topic
+from quiz.models import Fact, Learner, ParameterSet, Question, QuizAttempt, ReviewLog, Source, Topic
+from quiz.scheduling import DEFAULT_PARAMETERS
 from tests.learner_data import give_progress, guest_client, snapshot
 
 ACTORS = ("anonymous", "guest", "alice", "bob", "editor", "root")
@@ -145,6 +146,10 @@ MATRIX: dict[str, Entry] = {
             "max_reviews_per_day": "50",
             "time_zone": "Asia/Tokyo",
         },
+    ),
+    # Everyone sets their own target to the suggested one; alice's stays hers.
+    "study/settings/retention/": Entry(
+        fixed("/study/settings/retention/"), everyone(405), everyone(302), lambda world: {"desired_retention": "0.85"}
     ),
     "study/missed/<int:missed>/": Entry(lambda world: f"/study/missed/{world.attempt.pk}/", alice_only(200)),
     "study/<slug:topic>/": Entry(fixed("/study/causes/"), everyone(200)),
@@ -261,7 +266,26 @@ ADMIN_MODELS: dict[str, tuple[Callable[[World], Model], bool]] = {
     "quiz.fact": (lambda world: Fact.objects.earliest("pk"), True),
     # One alice has studied (what its pages show of her is issue 8 finding 1).
     "quiz.question": (lambda world: world.learner.cards.first().question, True),
+    # Alice's own fitted set: its pages must not name her.
+    "quiz.parameterset": (lambda world: own_parameter_set(world.learner), False),
 }
+
+
+def own_parameter_set(learner: Learner) -> ParameterSet:
+    return ParameterSet.objects.get_or_create(
+        learner=learner,
+        defaults={
+            "parameters": list(DEFAULT_PARAMETERS),
+            "review_count": 640,
+            "learner_count": 1,
+            "log_loss_before": 0.4,
+            "log_loss_after": 0.3,
+            "rmse_before": 0.1,
+            "rmse_after": 0.05,
+        },
+    )[0]
+
+
 ADMIN_PAGES = ("", "add/", "<path:object_id>/history/", "<path:object_id>/delete/", "<path:object_id>/change/")
 
 
@@ -273,6 +297,8 @@ def admin_page_statuses(model: str, page: str) -> dict[str, int | str]:
     if model in ("quiz.fact", "quiz.question") and page == "<path:object_id>/delete/":
         # Content a learner has studied is not deleted (unpublish it): back to its change page.
         return staff(302)
+    if model == "quiz.parameterset" and page in ("add/", "<path:object_id>/delete/"):
+        return staff(403)  # fit_schedule writes them; staff only look
     root = 403 if model.startswith("axes.") and page == "add/" else 200  # axes' records are not added by hand
     return staff(root, editor=root if editors_may else 403)
 

@@ -10,6 +10,7 @@ from quiz.models.content import (
     missing_languages,
     translated_fields,
 )
+from quiz.models.fitting import ParameterSet
 from quiz.models.quizzes import QUIZ_LENGTH, QuizAnswer, QuizAttempt
 from quiz.models.study import CardState, Learner, ReviewLog, new_questions_for
 
@@ -20,6 +21,7 @@ __all__ = [
     "Fact",
     "Learner",
     "LoadedKey",
+    "ParameterSet",
     "QUIZ_LENGTH",
     "Question",
     "QuizAnswer",

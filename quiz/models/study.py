@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from quiz import scheduling
 from quiz.models.content import Question
+from quiz.models.fitting import ParameterSet
 from quiz.scheduling import Snapshot
 
 # Far more than the deck holds, and within a small-integer column however often asked.
@@ -79,6 +80,10 @@ class Learner(models.Model):
     )
     extra_new_on = models.DateField(null=True, blank=True)
     extra_new = models.PositiveSmallIntegerField(default=0)
+    # The learner's own fitted set, while it predicts their reviews better than the deck-wide one.
+    parameter_set = models.ForeignKey(
+        "quiz.ParameterSet", models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
 
     objects = LearnerQuerySet.as_manager()
 
@@ -88,6 +93,19 @@ class Learner(models.Model):
 
     def __str__(self) -> str:
         return str(self.user) if self.user_id else f"guest {self.pk}"
+
+    def set_in_force(self) -> ParameterSet | None:
+        """The parameter set that schedules this learner: their own, else the
+        deck-wide one, else None (the FSRS defaults)."""
+        if self.parameter_set_id is not None:
+            return self.parameter_set
+        return ParameterSet.objects.deck_in_force()
+
+    @property
+    def parameters(self) -> scheduling.Parameters | None:
+        """The FSRS weights in force for this learner (None: the defaults)."""
+        found = self.set_in_force()
+        return found.weights if found is not None else None
 
     def extra_new_today(self, today: datetime.date) -> int:
         return self.extra_new if self.extra_new_on == today else 0
@@ -130,11 +148,14 @@ class Learner(models.Model):
 
     @transaction.atomic
     def reset_progress(self) -> None:
-        """Forget every card state, answer and quiz attempt; the settings stay."""
+        """Forget every card state, answer, quiz attempt and own fitted set; the settings stay."""
         self.lock()
         self.cards.all().delete()
         self.reviews.all().delete()
         self.quiz_attempts.all().delete()
+        # Weights fitted to the answers go with them: the deck-wide set schedules again.
+        self.parameter_sets.all().delete()
+        self.parameter_set = None
         self.extra_new, self.extra_new_on = 0, None
         self.save(update_fields=["extra_new", "extra_new_on"])
 
@@ -153,6 +174,7 @@ class Learner(models.Model):
         # the histories are combined (grading locks the card row as well).
         locked = Learner.objects.select_for_update().filter(pk__in=[self.pk, other.pk]).order_by("pk")
         retention = {learner.pk: learner.desired_retention for learner in locked}[other.pk]
+        parameters = other.parameters
         theirs = {state.question_id: state for state in other.cards.select_for_update()}
         mine = list(self.cards.select_for_update())
 
@@ -175,7 +197,7 @@ class Learner(models.Model):
         for log in logs.order_by("reviewed_at", "id"):
             histories.setdefault(log.question_id, []).append(log)
         for question_id, history in histories.items():
-            states = scheduling.replay([(log.reviewed_at, log.rating) for log in history], retention)
+            states = scheduling.replay([(log.reviewed_at, log.rating) for log in history], retention, parameters)
             for log, (before, after) in zip(history, states, strict=True):
                 log.learner = other
                 log.state_before, log.state_after = before.to_json(), after.to_json()
@@ -268,11 +290,14 @@ class CardState(models.Model):
 
         Call inside a transaction, with this row locked (select_for_update)."""
         before = self.snapshot()
-        after = scheduling.review(before, rating, now, self.learner.desired_retention)
+        in_force = self.learner.set_in_force()
+        weights = in_force.weights if in_force is not None else None
+        after = scheduling.review(before, rating, now, self.learner.desired_retention, weights)
         self.apply(after)
         self.save()
         return ReviewLog.objects.create(
             learner_id=self.learner_id,
+            parameter_set=in_force,
             question_id=self.question_id,
             review_id=review_id,
             rating=rating,
@@ -351,6 +376,10 @@ class ReviewLog(models.Model):
         expression=Q(state_before__state=scheduling.NEW),  # type: ignore[arg-type]
         output_field=models.BooleanField(),
         db_persist=True,
+    )
+    # Which fitted set scheduled this answer; null: the FSRS defaults (or a set since deleted).
+    parameter_set = models.ForeignKey(
+        "quiz.ParameterSet", models.SET_NULL, null=True, blank=True, related_name="reviews", editable=False
     )
 
     objects = ReviewLogQuerySet.as_manager()

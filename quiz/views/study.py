@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from quiz.forms import AnswerForm, CardForm, GradeForm, ScopeForm, SettingsForm
+from quiz.forms import AnswerForm, CardForm, GradeForm, RetentionForm, ScopeForm, SettingsForm
 from quiz.learners import current_learner, get_learner, learner_filter, lock_learner, save_learner
-from quiz.models import CardState, Question, QuizAttempt, ReviewLog, Topic
+from quiz.models import CardState, Learner, Question, QuizAttempt, ReviewLog, Topic
 from quiz.published import published
 from quiz.study import Phase, Queue, Scope, Shown, build_queue
 from quiz.templatetags.study import interval
@@ -87,7 +87,8 @@ def card_for_learner(request: HtmxHttpRequest, question_id: int) -> CardState:
     owner = learner_filter(request)
     card = None
     if owner is not None:
-        card = CardState.objects.select_related("learner").filter(question_id=question_id, **owner).first()
+        cards = CardState.objects.select_related("learner__parameter_set")
+        card = cards.filter(question_id=question_id, **owner).first()
     if card is None:
         return CardState(learner=current_learner(request), question=question)
     card.question = question
@@ -337,11 +338,37 @@ def more_new(request: HtmxHttpRequest) -> HttpResponse:
     return card_region(request, scope, lambda: build_queue(learner, now, scope), announce=announce)
 
 
+def settings_page(request: HtmxHttpRequest, learner: Learner, form: SettingsForm, status: int = 200) -> HttpResponse:
+    """The settings form, and the target retention suggested by the parameters in force, if any was computed."""
+    in_force = learner.set_in_force()
+    suggested = in_force.recommended_retention if in_force is not None else None
+    context = {"form": form, "suggested": suggested, "suggested_percent": round(100 * suggested) if suggested else None}
+    return render(request, "quiz/settings.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def study_settings(request: HtmxHttpRequest) -> HttpResponse:
-    form = SettingsForm(request.POST or None, instance=current_learner(request))
+    learner = current_learner(request)
+    form = SettingsForm(request.POST or None, instance=learner)
     if request.method == "POST" and form.is_valid():
         save_learner(request, form.save(commit=False))
         messages.success(request, gettext("Your study settings were saved."))
         return HttpResponseRedirect(reverse("quiz:study-settings"))
-    return render(request, "quiz/settings.html", {"form": form}, status=400 if form.errors else 200)
+    return settings_page(request, learner, form, status=400 if form.errors else 200)
+
+
+@require_POST
+def apply_retention(request: HtmxHttpRequest) -> HttpResponse:
+    """Set the desired retention to the suggested one (the value the button showed)."""
+    learner = current_learner(request)
+    form = RetentionForm(request.POST, instance=learner)
+    if not form.is_valid():
+        # An invalid value is not set on the instance: the page shows the settings as they are.
+        messages.error(request, gettext("This target could not be used (0.70 to 0.97). Nothing was saved."))
+        return settings_page(request, learner, SettingsForm(instance=learner), status=400)
+    learner = save_learner(request, form.save(commit=False))
+    messages.success(
+        request,
+        gettext("Your target retention is now %(percent)s%%.") % {"percent": round(100 * learner.desired_retention)},
+    )
+    return HttpResponseRedirect(reverse("quiz:study-settings"))

@@ -1,0 +1,237 @@
+"""The fitted schedule (issue 12): training items, the fit and its evaluation,
+the sets in force, and `manage.py fit_schedule`."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import math
+import random
+import uuid
+
+import pytest
+from django.core.management import call_command
+
+from quiz import fitting, scheduling
+from quiz.fitting import Item, Result
+from quiz.models import CardState, Learner, ParameterSet, Question, ReviewLog
+from quiz.scheduling import DEFAULT_PARAMETERS
+from quiz.study import build_queue
+from tests.fitting_population import EASY_FOR_ONE, HARD_FACTS, population, simulate
+
+UTC = datetime.UTC
+
+
+def at(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def fit_schedule(*args: str) -> str:
+    out = io.StringIO()
+    call_command("fit_schedule", *args, stdout=out)
+    return out.getvalue()
+
+
+# --- Training items ----------------------------------------------------------
+
+
+def test_training_items_count_days_in_the_learners_time_zone():
+    # New York is UTC-5 in January: 03:00 UTC on the 6th is still the 5th there.
+    rows = [
+        (1, 10, at("2026-01-05T15:00"), 3),  # 5 Jan local
+        (1, 10, at("2026-01-06T03:00"), 3),  # 5 Jan local: same day, gap 0
+        (1, 10, at("2026-01-06T06:00"), 1),  # 6 Jan local (01:00): one day later
+        (1, 10, at("2026-01-09T04:59"), 3),  # 8 Jan local (23:59)
+    ]
+    items = fitting.training_items(rows, {1: "America/New_York"})
+    assert [item.reviews for item in items] == [
+        ((3, 0), (3, 0), (1, 1)),
+        ((3, 0), (3, 0), (1, 1), (3, 2)),
+    ]
+    # In UTC the same reviews fall on other days: the zone matters.
+    assert [item.reviews[-1] for item in fitting.training_items(rows, {1: "UTC"})] == [(3, 1), (3, 3)]
+
+
+def test_training_items_start_again_for_each_learner_and_question():
+    rows = [
+        (1, 10, at("2026-01-05T10:00"), 3),
+        (1, 10, at("2026-01-07T10:00"), 3),
+        (1, 11, at("2026-01-08T10:00"), 2),
+        (2, 10, at("2026-01-09T10:00"), 4),
+        (2, 10, at("2026-01-12T10:00"), 1),
+    ]
+    items = fitting.training_items(rows, {})
+    assert [(item.learner_id, item.reviews) for item in items] == [
+        (1, ((3, 0), (3, 2))),
+        (2, ((4, 0), (1, 3))),
+    ]
+    assert items[1].reviewed_at == at("2026-01-12T10:00")
+
+
+def test_an_undone_review_is_not_in_the_training_items(content):
+    learner = Learner.objects.create(time_zone="Europe/Paris")
+    card = CardState.objects.create(learner=learner, question=Question.objects.published().first())
+    for when, rating in (("2026-01-05T10:00", 3), ("2026-01-08T10:00", 3), ("2026-01-20T10:00", 1)):
+        card.record_review(rating=rating, review_id=uuid.uuid4(), now=at(when), duration_ms=10, language="en")
+    assert learner.undo_last_review()
+    items = fitting.items_from(ReviewLog.objects.all())
+    assert [item.reviews for item in items] == [((3, 0), (3, 3))]
+
+
+# --- Splits and metrics ------------------------------------------------------
+
+
+def item(day: int) -> Item:
+    return Item(1, at("2026-01-01T00:00") + datetime.timedelta(days=day), ((3, 0), (3, 1)))
+
+
+def test_time_series_splits_test_each_slice_on_what_came_before():
+    items = [item(day) for day in (5, 0, 3, 1, 4, 2, 7, 6)]  # out of order on purpose
+    pairs = fitting.time_series_splits(items, splits=3)
+    assert [
+        ([i.reviewed_at.day - 1 for i in train], [i.reviewed_at.day - 1 for i in test]) for train, test in pairs
+    ] == [
+        ([0, 1], [2, 3]),
+        ([0, 1, 2, 3], [4, 5]),
+        ([0, 1, 2, 3, 4, 5], [6, 7]),
+    ]
+    assert fitting.time_series_splits(items[:3], splits=3) == []
+
+
+def test_log_loss_and_rmse_over_bins():
+    assert fitting.log_loss([0.9, 0.2], [True, False]) == pytest.approx(-(math.log(0.9) + math.log(0.8)) / 2)
+    # Bins 0.9 (two reviews: predicted 0.9, one of two recalled) and 0.2 (one, predicted 0.2, not recalled).
+    assert fitting.rmse_bins([0.9, 0.9, 0.2], [True, False, False]) == pytest.approx(
+        math.sqrt((2 * (0.9 - 0.5) ** 2 + (0.2 - 0.0) ** 2) / 3)
+    )
+    # Sure and wrong is bounded, not infinite.
+    assert fitting.log_loss([1.0], [False]) < 20
+
+
+# --- Fitting the deck ----------------------------------------------------------
+
+
+@pytest.fixture
+def hard_population(content) -> list[Learner]:
+    return population(60, HARD_FACTS)
+
+
+def test_a_population_with_other_weights_is_fitted_and_the_fit_is_stored(hard_population):
+    outcome = fitting.fit_deck(min_items=1000)
+    assert outcome.result == Result.KEPT
+    kept = ParameterSet.objects.get()
+    assert kept.learner is None
+    assert kept.log_loss_after < kept.log_loss_before
+    assert kept.rmse_after <= kept.rmse_before
+    assert kept.review_count == ReviewLog.objects.count() == 60 * 20 * 6
+    assert kept.learner_count == 60
+    assert len(kept.parameters) == 21
+    # It learned that these facts are harder at first than the defaults say.
+    assert kept.weights[2] < DEFAULT_PARAMETERS[2]
+    assert kept.recommended_retention is not None and 0.70 <= kept.recommended_retention <= 0.97
+    assert ParameterSet.objects.deck_in_force() == kept
+
+
+def test_a_second_run_without_new_reviews_changes_nothing(hard_population):
+    first = fit_schedule()
+    assert "stored as parameter set" in first
+    second = fit_schedule()
+    assert "no new reviews since the fit in force" in second
+    assert ParameterSet.objects.count() == 1
+
+
+def test_a_fit_that_is_not_better_is_not_stored(hard_population, monkeypatch):
+    in_force = parameter_set(HARD_FACTS)
+    # Whatever the data, the "fit" returns the defaults: worse than the true weights in force.
+    monkeypatch.setattr(fitting, "fit", lambda items: DEFAULT_PARAMETERS)
+    output = fit_schedule("--deck-only")
+    assert "Not better than the parameters in force: not stored." in output
+    assert list(ParameterSet.objects.all()) == [in_force]
+
+
+def test_the_command_on_an_empty_database_says_there_are_too_few_reviews(db):
+    output = fit_schedule()
+    assert "Deck-wide: too few reviews to fit (0 reviews from 0 learners" in output
+    assert not ParameterSet.objects.exists()
+
+
+# --- Per learner ---------------------------------------------------------------
+
+
+def test_a_learner_with_enough_reviews_of_their_own_gets_their_own_set(hard_population):
+    rng = random.Random(3)
+    one = Learner.objects.create()
+    questions = list(Question.objects.published().order_by("pk")[:70])
+    # Scheduled as everyone else (facts hard to keep), they remember far better than predicted.
+    rows = simulate(one, questions, EASY_FOR_ONE, reviews_per_card=12, rng=rng, scheduled_by=HARD_FACTS)
+    ReviewLog.objects.bulk_create(rows)
+    output = fit_schedule("--learner-min-reviews", "400")
+    deck = ParameterSet.objects.deck_in_force()
+    one.refresh_from_db()
+    assert one.parameter_set is not None and one.parameter_set.learner == one
+    assert one.parameter_set.log_loss_after < one.parameter_set.log_loss_before
+    assert one.parameter_set.review_count == 840
+    assert one.parameter_set.weights != deck.weights
+    # Everyone else has 120 reviews: below the threshold, they keep the deck's set.
+    assert Learner.objects.filter(parameter_set__isnull=False).count() == 1
+    assert "Learners with at least 400 reviews: 1; own parameters kept for 1" in output
+    assert "no new reviews since the fit in force" in fit_schedule("--learner-min-reviews", "400")
+    assert ParameterSet.objects.count() == 2
+
+
+def test_the_parameters_in_force_are_the_learners_then_the_decks_then_the_defaults(content):
+    learner = Learner.objects.create()
+    assert learner.set_in_force() is None
+    assert Learner.objects.get(pk=learner.pk).parameters is None
+    deck = parameter_set(HARD_FACTS)
+    assert Learner.objects.get(pk=learner.pk).set_in_force() == deck
+    assert Learner.objects.get(pk=learner.pk).parameters == HARD_FACTS
+    own = parameter_set(EASY_FOR_ONE, learner=learner)
+    Learner.objects.filter(pk=learner.pk).update(parameter_set=own)
+    assert Learner.objects.get(pk=learner.pk).parameters == EASY_FOR_ONE
+    # A newer deck-wide set does not replace a learner's own.
+    parameter_set(DEFAULT_PARAMETERS)
+    assert Learner.objects.get(pk=learner.pk).set_in_force() == own
+
+
+def test_a_learners_intervals_change_after_a_fit_and_the_log_says_which_set_scheduled(content):
+    learner = Learner.objects.create()
+    question = Question.objects.published().first()
+    now = at("2026-03-02T10:00")
+    card = CardState(learner=learner, question=question)
+    # In review: stability 5 days, last seen 5 days ago, due now.
+    card.apply(scheduling.Snapshot(scheduling.REVIEW, None, 5.0, 5.0, now, now - datetime.timedelta(days=5)))
+    card.save()
+    before = build_queue(Learner.objects.get(pk=learner.pk), now).intervals
+    deck = parameter_set(HARD_FACTS)
+    after = build_queue(Learner.objects.get(pk=learner.pk), now).intervals
+    # A steeper forgetting curve: Good brings the card back sooner, and Easy does too.
+    assert after[3] < before[3]
+    assert after[4] < before[4]
+    card = CardState.objects.select_related("learner").get(pk=card.pk)
+    log = card.record_review(rating=3, review_id=uuid.uuid4(), now=now, duration_ms=10, language="en")
+    assert ReviewLog.objects.get(pk=log.pk).parameter_set == deck
+    assert card.due is not None and card.due - now == after[3]
+
+
+def test_resetting_progress_forgets_the_learners_own_set(content):
+    learner = Learner.objects.create()
+    own = parameter_set(EASY_FOR_ONE, learner=learner)
+    Learner.objects.filter(pk=learner.pk).update(parameter_set=own)
+    Learner.objects.get(pk=learner.pk).reset_progress()
+    assert not ParameterSet.objects.exists()
+    assert Learner.objects.get(pk=learner.pk).parameter_set is None
+
+
+def parameter_set(weights, learner: Learner | None = None, retention: float = 0.85) -> ParameterSet:
+    return ParameterSet.objects.create(
+        learner=learner,
+        parameters=list(weights),
+        review_count=12400,
+        learner_count=310,
+        log_loss_before=0.4,
+        log_loss_after=0.3,
+        rmse_before=0.1,
+        rmse_after=0.05,
+        recommended_retention=retention,
+    )
