@@ -23,7 +23,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.goals import verdict  # noqa: E402
-from bench.http_client import fresh_postgres  # noqa: E402
+from bench.http_client import measurement_env  # noqa: E402
 
 POSTGRES_URL = os.environ.get("BENCH_FIT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/twitch_bench_fit")
 GOAL_SECONDS = 60
@@ -62,15 +61,7 @@ def measure_in_process(args: argparse.Namespace) -> None:
 
 def run(database: str, args: argparse.Namespace) -> bool:
     """Measure on one database; print the goals and the report. True when every goal passed."""
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "false"}
-    env |= {"DJANGO_SECRET_KEY": "bench-fit-" + "x" * 50, "DJANGO_ALLOWED_HOSTS": "testserver"}
-    env |= {"DJANGO_HTTPS": "false", "DJANGO_LOG_LEVEL": "WARNING"}
-    env.pop("DATABASE_URL", None)
-    if database == "postgresql":
-        fresh_postgres(POSTGRES_URL)
-        env["DATABASE_URL"] = POSTGRES_URL
-    else:
-        env["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix="bench-fit-")) / "fit.sqlite3")
+    env = measurement_env(database, POSTGRES_URL, "fit")
     print(f"[{database}] seeding {args.learners:,} learners / {args.reviews:,} rows …", file=sys.stderr, flush=True)
     command = [sys.executable, __file__, "measure", "--learners", str(args.learners), "--reviews", str(args.reviews)]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)

@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -175,3 +176,19 @@ def fresh_postgres(url: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def measurement_env(database: str, postgres_url: str, name: str) -> dict[str, str]:
+    """The environment of a benchmark step that measures inside one Django
+    process (production settings, the test client's host) on a database of its
+    own: `postgres_url`, dropped and created again, or a temporary SQLite file."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "false"}
+    env |= {"DJANGO_SECRET_KEY": f"bench-{name}-" + "x" * 50, "DJANGO_ALLOWED_HOSTS": "testserver"}
+    env |= {"DJANGO_HTTPS": "false", "DJANGO_LOG_LEVEL": "WARNING"}
+    env.pop("DATABASE_URL", None)
+    if database == "postgresql":
+        fresh_postgres(postgres_url)
+        env["DATABASE_URL"] = postgres_url
+    else:
+        env["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix=f"bench-{name}-")) / f"{name}.sqlite3")
+    return env

@@ -27,7 +27,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -36,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.goals import percentile, verdict  # noqa: E402
-from bench.http_client import fresh_postgres  # noqa: E402
+from bench.http_client import measurement_env  # noqa: E402
 
 POSTGRES_URL = os.environ.get("BENCH_SCALE_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/twitch_bench_scale")
 HTMX = {"HX-Request": "true"}
@@ -161,15 +160,7 @@ def measure_in_process(args: argparse.Namespace) -> None:
 
 
 def run(database: str, args: argparse.Namespace) -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEBUG": "false"}
-    env |= {"DJANGO_SECRET_KEY": "bench-scale-" + "x" * 50, "DJANGO_ALLOWED_HOSTS": "testserver"}
-    env |= {"DJANGO_HTTPS": "false", "DJANGO_LOG_LEVEL": "WARNING"}
-    env.pop("DATABASE_URL", None)
-    if database == "postgresql":
-        fresh_postgres(POSTGRES_URL)
-        env["DATABASE_URL"] = POSTGRES_URL
-    else:
-        env["SQLITE_PATH"] = str(Path(tempfile.mkdtemp(prefix="bench-scale-")) / "scale.sqlite3")
+    env = measurement_env(database, POSTGRES_URL, "scale")
     print(f"[{database}] fresh, seeding {args.learners} learners / {args.reviews} rows …", file=sys.stderr, flush=True)
     command = [sys.executable, __file__, "measure", "--learners", str(args.learners), "--reviews", str(args.reviews)]
     command += ["--rounds", str(args.rounds), "--dashboard", str(args.dashboard)]

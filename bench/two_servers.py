@@ -39,7 +39,6 @@ import os
 import re
 import secrets
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,7 +51,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.goals import verdict  # noqa: E402
-from bench.http_client import PYTHON, Browser, free_port, fresh_postgres, gunicorn, run_json, server_env  # noqa: E402
+from bench.http_client import (  # noqa: E402
+    Browser,
+    free_port,
+    fresh_postgres,
+    gunicorn,
+    prepare_server,
+    run_json,
+    server_env,
+)
 from tests.html_forms import choice_ids, form_data, hidden_fields  # noqa: E402
 
 DATABASE_URL = os.environ.get("BENCH_TWO_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/twitch_bench_two")
@@ -447,14 +454,7 @@ def run_checks(workdir: Path) -> list[Check]:
     progress("a fresh database and cache …")
     fresh_postgres(DATABASE_URL)
     empty_redis(REDIS_URL)
-    for command in (["prepare_database"], ["collectstatic", "--no-input"]):
-        subprocess.run(
-            [PYTHON, "manage.py", *command, "--verbosity", "0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+    prepare_server(env)
     prepared = run_json(["bench/two_servers.py", "prepare"], env | {"BENCH_TWO_PASSWORD": password})
     right = set(prepared["right"])
     ports = two_ports()

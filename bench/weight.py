@@ -39,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.http_client import free_port, gunicorn, prepare_server, run_json, server_env  # noqa: E402
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Request
@@ -47,17 +48,6 @@ KB = 1024
 PAGE_LIMIT_KB = 40
 JS_LIMIT_KB = 20
 LANGUAGES = ("en", "ar")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-# As tests/conftest.py launches it for the browser tests.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 BENCH = ROOT / "bench"
 LIGHTHOUSE = BENCH / "node_modules" / ".bin" / "lighthouse"
 # The pages Lighthouse audits (names from django_prepare), per language.

@@ -7,7 +7,6 @@ content editor; root is a superuser.
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -16,6 +15,7 @@ from django.test import override_settings
 
 from quiz import content_file
 from quiz.models import Choice, Fact, Learner, LoadedKey, Question, Source, Topic
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -104,7 +104,6 @@ def root(db) -> User:
 # Playwright drives the system Chromium; it runs an event loop in the test's
 # thread, so the ORM needs this to be allowed in those tests.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.fixture(scope="session")
@@ -116,13 +115,5 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ],
+        "args": CHROMIUM_ARGS,
     }
