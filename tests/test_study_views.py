@@ -19,7 +19,8 @@ from django.utils.formats import date_format
 from quiz import scheduling
 from quiz.models import CardState, Learner, Question, ReviewLog
 from quiz.models.study import MAX_EXTRA_NEW
-from quiz.study import CardRow, Phase, Shown
+from quiz.published import published
+from quiz.study import CardRow, Phase, Shown, counts_and_cards
 from quiz.templatetags.study import interval
 from tests.study_helpers import HTMX, answer_current_card, choice_ids, current_card, hidden_fields
 
@@ -729,8 +730,10 @@ def test_todays_counts_tell_new_cards_from_reviews_by_the_state_before(alice_lea
         ReviewLog.objects.filter(learner=alice_learner).order_by("reviewed_at").values_list("introduced", flat=True)
     )
     assert introduced == [True, False, False]
-    assert ReviewLog.objects.counts_since(alice_learner, now) == {"reviews": 2, "new": 1}
-    assert ReviewLog.objects.counts_since(alice_learner, now + datetime.timedelta(minutes=1)) == {
+    counts, cards = counts_and_cards(alice_learner, now, published())
+    assert counts == {"reviews": 2, "new": 1}
+    assert cards[card.question_id].due == CardState.objects.get(pk=card.pk).due  # aware, as the ORM gives it
+    assert counts_and_cards(alice_learner, now + datetime.timedelta(minutes=1), published())[0] == {
         "reviews": 2,
         "new": 0,
     }

@@ -316,16 +316,6 @@ class CardState(models.Model):
 
 
 class ReviewLogQuerySet(models.QuerySet["ReviewLog"]):
-    def counts_since(self, learner: Learner, start: datetime.datetime) -> dict[str, int]:
-        """Answers since `start` that reviewed a card, and that introduced a new one."""
-        if learner.pk is None:  # a visitor who has saved nothing has no answers
-            return {"reviews": 0, "new": 0}
-        rows = (
-            self.filter(learner_id=learner.pk, reviewed_at__gte=start).values_list("introduced").annotate(n=Count("id"))
-        )
-        counts = dict(rows.order_by())
-        return {"reviews": counts.get(False, 0), "new": counts.get(True, 0)}
-
     def dashboard_totals(
         self, learner: Learner, today: datetime.datetime, retention_since: datetime.datetime
     ) -> dict[str, int]:
