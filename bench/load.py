@@ -66,7 +66,7 @@ from tests.html_forms import hidden_fields  # noqa: E402
 POSTGRES_URL = os.environ.get("BENCH_LOAD_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/twitch_bench_load")
 GRADE_LEARNERS = 120
 GRADE_THREADS = 6
-WRK_LEARNERS = 200
+WRK_LEARNERS = 400
 
 
 # --- Run inside a Django process (a subprocess with the server's settings) ---
