@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.goals import verdict  # noqa: E402
 from bench.http_client import free_port, fresh_postgres, gunicorn, prepare_server, run_json, server_env  # noqa: E402
 from bench.load import GradeResults, LoadBrowser, grade_once  # noqa: E402
 
@@ -118,9 +119,9 @@ def measure(database: str, args: argparse.Namespace) -> list[str]:
     for n, pid in enumerate(workers, 1):
         ratio = after[pid] / after_warm_up[pid]
         lines.append(
-            f"goal worker memory after {args.requests:,} requests ≤ {LIMIT}× after {WARM_UP}: worker {n}: "
-            f"{after_warm_up[pid]:.0f} MB → {after[pid]:.0f} MB ({ratio:.2f}×) "
-            f"{'pass' if ratio <= LIMIT and not replaced else 'FAIL'}"
+            f"goal worker memory after {args.requests:,} requests ≤ {LIMIT}× after {WARM_UP} ({database}): "
+            f"worker {n}: {after_warm_up[pid]:.0f} MB → {after[pid]:.0f} MB ({ratio:.2f}×) "
+            f"{verdict(ratio <= LIMIT and not replaced)}"
         )
     lines.append(
         f"(RSS read after {warm_requests} and {results.requests:,} requests; 1 MB = 1,024 kB of VmRSS"
