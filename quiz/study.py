@@ -16,6 +16,7 @@ from django.core import signing
 from django.db import connection
 from django.db.models import Prefetch
 from django.urls import reverse
+from django.utils import timezone
 
 from quiz import scheduling
 from quiz.models import CardState, Choice, Learner, Question, QuizAttempt, ReviewLog
@@ -106,22 +107,14 @@ class CardRow(NamedTuple):
     version: int
 
 
-def learner_cards(learner: Learner, content: Published) -> dict[int, CardRow]:
-    """The learner's cards for published questions, as rows by question id: one
-    query, bounded by the deck's size however long the learner's history."""
-    if learner.pk is None:
-        return {}
-    rows = CardState.objects.filter(learner_id=learner.pk).values_list(*CardRow._fields)
-    return {row.question_id: row for row in map(CardRow._make, rows) if row.question_id in content.questions}
-
-
 def counts_and_cards(
     learner: Learner, since: datetime.datetime, content: Published
 ) -> tuple[dict[str, int], dict[int, CardRow]]:
     """Today's counts (answers since `since` that reviewed a card, and that
     introduced a new one) and the learner's cards for published questions, as
-    `learner_cards` gives them, in one statement: the study page's two reads of
-    the learner's own rows, in one round trip to the database.
+    rows by question id, in one statement: the study page's two reads of the
+    learner's own rows (bounded by the deck's size however long the history),
+    in one round trip to the database.
 
     Plain SQL: on every study request, the ORM's compilation of a grouped
     aggregate cost more than the query. The counts come from a one-row
@@ -151,16 +144,13 @@ def counts_and_cards(
 
 
 def aware(value: datetime.datetime | None) -> datetime.datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=datetime.UTC)
+    return value if value is None or timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)
 
 
-def card_for(learner: Learner, question: Question, cards: dict[int, CardRow]) -> CardState:
-    """The learner's card for `question`: their row if they have one (for a new
-    question, a row left by an undone first answer), else an unsaved one.
-    Looking saves nothing; the first answer does (quiz.views.study.record)."""
-    row = cards.get(question.pk)
+def card_for(learner: Learner, question: Question, row: tuple | None) -> CardState:
+    """The learner's card for `question` from its row (CardRow's fields), if they
+    have one (for a new question, a row left by an undone first answer), else an
+    unsaved one. Looking saves nothing; the first answer does (quiz.views.study.record)."""
     card = CardState.from_db(None, CardRow._fields, row) if row else CardState()
     card.learner, card.question = learner, question
     return card
@@ -249,9 +239,8 @@ def build_missed_queue(learner: Learner, now: datetime.datetime, attempt: QuizAt
         learner=learner, card=None, due_count=len(left), new_count=0, done_today=len(missed) - len(left), now=now
     )
     if left:
-        question = content.questions[left[0]]
-        cards = learner_cards(learner, content)
-        queue.show(card_for(learner, question, cards))
+        row = CardState.objects.filter(learner_id=learner.pk, question_id=left[0]).values_list(*CardRow._fields)
+        queue.show(card_for(learner, content.questions[left[0]], row.first()))
     return queue
 
 
@@ -291,10 +280,9 @@ def build_scheduled_queue(learner: Learner, now: datetime.datetime, topic_slug: 
         now=now,
         review_limit_reached=reviews_left == 0,
     )
-    if due_cards:
-        queue.show(card_for(learner, content.questions[due_cards[0][2]], cards))
-    elif new_questions:
-        queue.show(card_for(learner, new_questions[0], cards))
+    if due_cards or new_questions:
+        question = content.questions[due_cards[0][2]] if due_cards else new_questions[0]
+        queue.show(card_for(learner, question, cards.get(question.pk)))
     else:
         queue.next_due = min((due for due, _id, _question in studied), default=None)
     return queue

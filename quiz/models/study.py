@@ -215,16 +215,6 @@ class CardStateQuerySet(models.QuerySet["CardState"]):
     def studied(self) -> CardStateQuerySet:
         return self.exclude(state=scheduling.NEW)
 
-    def due_for(self, learner: Learner, now: datetime.datetime) -> CardStateQuerySet:
-        """The learner's cards due at `now`, longest overdue first."""
-        return (
-            self.filter(
-                learner_id=learner.pk, due__lte=now, question__is_published=True, question__fact__is_published=True
-            )
-            .studied()
-            .order_by("due", "id")
-        )
-
     def dashboard_rows(self, learner: Learner) -> models.QuerySet[CardState, Any]:
         """The learner's studied, published cards as plain rows (scheduling fields and topic):
         one row per card, so bounded by the deck's size however long the history."""
