@@ -278,3 +278,28 @@ def test_the_deployment_check_passes_in_production():
         **(PRODUCTION | {"DJANGO_SECRET_KEY": "".join(chr(97 + n % 26) + str(n) for n in range(40))}),
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 4: DEBUG defaults to true")
+def test_a_launch_without_any_setting_is_production_and_refuses_to_start_without_its_secrets():
+    """gunicorn config.wsgi started by a process manager with only the README's
+    variables must not serve technical error pages: DEBUG is off unless asked for."""
+    result = run_django("print('started')")
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is required when DJANGO_DEBUG=false" in result.stderr
+    launched = run_django("from django.conf import settings; print(settings.DEBUG)", **PRODUCTION_SECRETS)
+    assert launched.stdout.split() == ["False"]
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 4: HTTPS protections follow DEBUG")
+def test_https_protections_do_not_depend_on_debug():
+    code = (
+        "from django.conf import settings\n"
+        "print(settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE,"
+        " settings.SECURE_HSTS_SECONDS > 0)"
+    )
+    assert run_django(code, DJANGO_DEBUG="true").stdout.split() == ["True"] * 4
+    assert run_django(code, DJANGO_DEBUG="true", DJANGO_HTTPS="false").stdout.split() == ["False"] * 4
+
+
+PRODUCTION_SECRETS = {"DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.org"}
