@@ -53,6 +53,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $@ $(VENV)/.runtime
 
+# Development: DEBUG and plain HTTP are asked for here; without them the app
+# is production (config/settings.py) and refuses to start without its secrets.
+db run test lint format messages check-content screenshots bench bench-latency bench-scale bench-fit bench-weight bench-memory bench-load bench-two bench-faults: export DJANGO_DEBUG = true
+db run test lint format messages check-content screenshots bench bench-latency bench-scale bench-fit bench-weight bench-memory bench-load bench-two bench-faults: export DJANGO_HTTPS = false
+
 # The compiled .mo files are committed, so a machine without GNU gettext still
 # gets the translated interface; tests check that they match the .po files.
 db: $(VENV)/.runtime

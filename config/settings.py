@@ -63,7 +63,10 @@ def _development_secret_key() -> str:
     return path.read_text().strip()
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Off unless asked for: a server started any other way than `make run` (a
+# process manager, a container) is production and refuses to start without
+# its secrets. `make run`, `make test` and the tests turn it on.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 if DEBUG:
     SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _development_secret_key()
@@ -357,7 +360,10 @@ TRUSTED_PROXIES = env_int("DJANGO_TRUSTED_PROXIES", 1 if BEHIND_PROXY else 0)
 if TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured("DJANGO_TRUSTED_PROXIES must not be negative.")
 
-HTTPS = env_bool("DJANGO_HTTPS", not DEBUG)
+# On whatever DEBUG says: a production server started with DEBUG on by mistake
+# still redirects to HTTPS and sends secure cookies and HSTS. Development
+# (`make run`, the tests) turns it off with DJANGO_HTTPS=false.
+HTTPS = env_bool("DJANGO_HTTPS", True)
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS

@@ -49,8 +49,18 @@ def test_env_str_fails_loudly_when_required_and_missing(monkeypatch):
         env_str("X_TEXT")
 
 
+# What `make run` and the tests set: without it the settings are production's.
+DEVELOPMENT = {"DJANGO_DEBUG": "true", "DJANGO_HTTPS": "false"}
+
+
 def run_django(code: str, **env: str) -> subprocess.CompletedProcess:
-    """Run `code` after django.setup() in a fresh process with the given environment."""
+    """Run `code` after django.setup() in a fresh process with the given
+    environment, in development mode unless `env` names DJANGO_DEBUG."""
+    return run_launched(code, **(env if "DJANGO_DEBUG" in env else DEVELOPMENT | env))
+
+
+def run_launched(code: str, **env: str) -> subprocess.CompletedProcess:
+    """Run `code` as a process manager would launch the app: with `env` and nothing else."""
     prefixes = ("DJANGO_", "DATABASE_URL", "REDIS_URL", "EMAIL_")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
     clean.update(env)
@@ -280,18 +290,16 @@ def test_the_deployment_check_passes_in_production():
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 4: DEBUG defaults to true")
 def test_a_launch_without_any_setting_is_production_and_refuses_to_start_without_its_secrets():
     """gunicorn config.wsgi started by a process manager with only the README's
     variables must not serve technical error pages: DEBUG is off unless asked for."""
-    result = run_django("print('started')")
+    result = run_launched("print('started')")
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY is required when DJANGO_DEBUG=false" in result.stderr
-    launched = run_django("from django.conf import settings; print(settings.DEBUG)", **PRODUCTION_SECRETS)
+    launched = run_launched("from django.conf import settings; print(settings.DEBUG)", **PRODUCTION_SECRETS)
     assert launched.stdout.split() == ["False"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 4: HTTPS protections follow DEBUG")
 def test_https_protections_do_not_depend_on_debug():
     code = (
         "from django.conf import settings\n"
@@ -299,6 +307,7 @@ def test_https_protections_do_not_depend_on_debug():
         " settings.SECURE_HSTS_SECONDS > 0)"
     )
     assert run_django(code, DJANGO_DEBUG="true").stdout.split() == ["True"] * 4
+    assert run_launched(code, **PRODUCTION_SECRETS).stdout.split() == ["True"] * 4
     assert run_django(code, DJANGO_DEBUG="true", DJANGO_HTTPS="false").stdout.split() == ["False"] * 4
 
 
