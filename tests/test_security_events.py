@@ -23,7 +23,6 @@ def security_log(caplog):
     return caplog
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 16: no security events are logged")
 def test_a_sign_in_is_logged_with_the_user_id_and_address(client, alice, security_log):
     client.post("/account/signin/", {"username": "alice", "password": PASSWORD}, REMOTE_ADDR="203.0.113.7")
     assert {"event": "signin", "user_id": alice.pk, "client": "203.0.113.7", "outcome": "success"} in events(
@@ -31,7 +30,6 @@ def test_a_sign_in_is_logged_with_the_user_id_and_address(client, alice, securit
     )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 16: no security events are logged")
 def test_a_failed_sign_in_is_logged_with_the_accounts_id_but_never_the_password(client, alice, security_log):
     client.post("/account/signin/", {"username": "alice", "password": "wrong guess"}, REMOTE_ADDR="203.0.113.7")
     logged = events(security_log)
@@ -39,15 +37,35 @@ def test_a_failed_sign_in_is_logged_with_the_accounts_id_but_never_the_password(
     assert "wrong guess" not in security_log.text
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 16: no security events are logged")
 def test_a_failed_sign_in_to_no_account_is_logged_without_a_user_id(client, db, security_log):
     client.post("/account/signin/", {"username": "nobody", "password": "x"}, REMOTE_ADDR="203.0.113.7")
     assert {"event": "signin", "user_id": None, "client": "203.0.113.7", "outcome": "failure"} in events(security_log)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 16: no security events are logged")
 def test_a_lockout_is_logged(client, alice, settings, security_log):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post("/account/signin/", {"username": "alice", "password": "wrong"}, REMOTE_ADDR="203.0.113.7")
     lockouts = [event for event in events(security_log) if event["event"] == "lockout"]
     assert lockouts and lockouts[0]["client"] == "203.0.113.7" and lockouts[0]["outcome"] == "refused"
+
+
+def test_asking_for_another_learners_quiz_is_logged_as_refused(client, alice, bob, content, security_log):
+    from django.utils import timezone
+
+    from quiz.models import Learner, Question, QuizAttempt
+
+    question_ids = [Question.objects.first().pk]
+    learner = Learner.objects.create(user=alice)
+    attempt = QuizAttempt.objects.create(learner=learner, question_ids=question_ids, started_at=timezone.now())
+    client.force_login(bob)
+    assert client.get(f"/quiz/attempt/{attempt.pk}/").status_code == 404
+    refused = [event for event in events(security_log) if event["event"] == "ownership_refused"]
+    assert refused == [
+        {
+            "event": "ownership_refused",
+            "user_id": bob.pk,
+            "client": "127.0.0.1",
+            "outcome": "refused",
+            "model": "quiz.QuizAttempt",
+        }
+    ]

@@ -15,6 +15,7 @@ from django_htmx.http import reswap, retarget
 from django_htmx.middleware import HtmxDetails
 
 from quiz.learners import learner_filter
+from quiz.security_events import Event, Outcome, record
 
 View = Callable[..., HttpResponse]
 
@@ -75,5 +76,10 @@ def owned_or_404[M: Model](queryset: QuerySet[M], request: HttpRequest, message:
     owner = learner_filter(request)
     obj = queryset.filter(**lookup, **owner).first() if owner is not None else None
     if obj is None:
+        if queryset.filter(**lookup).exists():
+            # Someone else's: the same 404 for the client, a line for whoever watches the logs.
+            user_id = request.user.pk if request.user.is_authenticated else None
+            model = queryset.model._meta.label
+            record(Event.OWNERSHIP_REFUSED, request, user_id=user_id, outcome=Outcome.REFUSED, model=model)
         raise Problem(404, message or gettext("This was not found. Nothing was saved."))
     return obj
