@@ -237,6 +237,8 @@ def test_it_catches_explanations_whose_median_grade_is_above_8(no_content, capsy
 
 def test_explanations_may_have_a_hard_one_when_the_median_is_8_or_less(no_content, capsys):
     for n, text in enumerate([HARD, EASY, EASY]):
-        small_question(small_fact(f"f{n}", explanation=text), f"q{n}", [("A", True), ("Bb", False), ("Cc", False)], text)
+        small_question(
+            small_fact(f"f{n}", explanation=text), f"q{n}", [("A", True), ("Bb", False), ("Cc", False)], text
+        )
     _ok, output = check(capsys)
     assert "explanations: median" not in output

@@ -102,7 +102,6 @@ def explanation_grade_problems() -> tuple[list[str], list[str]]:
     return errors, []
 
 
-
 def readability_report() -> list[str]:
     """The median reading grade of the English fact statements and the hardest
     ones above the limit: advice for editors, never an error."""
