@@ -7,6 +7,8 @@ checked, in the active language, so they translate with `gettext` at once.
 
 from __future__ import annotations
 
+import re
+
 from django.utils.translation import gettext
 
 MULTIPLE_CHOICE_RANGE = (3, 4)
@@ -43,3 +45,25 @@ def missing_translation_problem(field_label: str, languages: list[str]) -> str:
         "field": field_label,
         "languages": ", ".join(languages),
     }
+
+
+# Words that, in an English fact statement, introduce a gloss: the app explaining
+# the article in its own words. The content marks the app's words in a statement
+# with square brackets, so a gloss outside them passes the app's words off as the article's.
+GLOSS_MARKERS = (" means ", "that is,", "i.e.", "in other words")
+
+
+def unmarked_gloss(statement: str) -> str | None:
+    """The first gloss marker in `statement` outside square brackets, or None."""
+    outside = re.sub(r"\[[^\]]*\]", " ", statement).lower()
+    return next((marker for marker in GLOSS_MARKERS if marker in outside), None)
+
+
+# A test-wise learner picks the longest choice: it may be the right one in at most this share of questions.
+LONGEST_RIGHT_SHARE = 1 / 3
+
+
+def right_choice_is_longest(choices: list[tuple[str, bool]]) -> bool:
+    """Whether the correct choice of (text, is_correct) pairs is the longest, or tied for it."""
+    right = [len(text) for text, correct in choices if correct]
+    return bool(right) and max(right) >= max(len(text) for text, _correct in choices)

@@ -1,4 +1,5 @@
-"""How hard the English fact statements are to read (Flesch-Kincaid grade).
+"""How hard the English texts are to read (Flesch-Kincaid grade): the fact
+statements (advice) and the explanations (`check_content` errs above the limit).
 
 Lay health readers need a grade of 8 or less. textstat is a development
 dependency, so `check_content` still runs where it is not installed.

@@ -83,8 +83,8 @@ def test_it_catches_a_published_question_on_an_unpublished_fact(content, capsys)
 
 def test_a_fact_past_its_review_date_is_a_warning_not_an_error(content, capsys):
     Fact.objects.filter(key="hiking").update(next_review_on=datetime.date(2020, 1, 1))
-    ok, output = check(capsys)
-    assert ok, output
+    _ok, output = check(capsys)
+    assert "ERROR fact hiking" not in output
     assert "WARNING fact hiking: due for review since 2020-01-01." in output
 
 
@@ -129,3 +129,116 @@ def test_every_registered_translated_field_is_checked_everywhere(content, capsys
     admin_list = f"/admin/quiz/{listed._meta.model_name}/?translation=missing"
     html = client.get(admin_list).content.decode()
     assert f"/admin/quiz/{listed._meta.model_name}/{listed.pk}/change/" in html
+
+
+# --- The three editorial rules, each on small content built here --------------
+
+
+def small_fact(key: str, *, statement: str = "Hiking can set off twitching.", explanation: str = "It can.") -> Fact:
+    source, _ = Source.objects.get_or_create(key="small", defaults={"title": "A title", "author": "An author"})
+    topic, _ = Topic.objects.get_or_create(slug="small", defaults={"name": "Small", "description": "Small."})
+    today = datetime.date(2026, 1, 1)
+    return Fact.objects.create(
+        key=key,
+        topic=topic,
+        source=source,
+        paragraph=1,
+        statement=statement,
+        explanation=explanation,
+        reviewed_on=today,
+        next_review_on=today + datetime.timedelta(days=365),
+    )
+
+
+def small_question(fact: Fact, key: str, choices: list[tuple[str, bool]], explanation: str = "It can.") -> Question:
+    question = Question.objects.create(
+        key=key, fact=fact, kind=Question.Kind.MULTIPLE_CHOICE, prompt="Which?", explanation=explanation
+    )
+    for position, (text, correct) in enumerate(choices):
+        Choice.objects.create(question=question, text=text, is_correct=correct, position=position)
+    return question
+
+
+@pytest.mark.parametrize(
+    ("statement", "marker"),
+    [
+        ("Benign twitching happens at random. Benign means harmless.", "means"),
+        ("Fatigue, that is, being very tired, is a cause.", "that is,"),
+        ("It is benign, i.e. harmless.", "i.e."),
+        ("In other words, it is harmless.", "in other words"),
+    ],
+)
+def test_it_catches_an_unmarked_gloss_in_a_statement(no_content, capsys, statement, marker):
+    small_fact("glossed", statement=statement)
+    ok, output = check(capsys)
+    assert not ok
+    assert f"fact glossed: the English statement glosses with “{marker}” outside square brackets" in output
+
+
+def test_a_gloss_in_square_brackets_is_the_apps_marked_word(no_content, capsys):
+    small_fact("marked", statement="Benign twitching happens at random [benign means harmless here].")
+    small_fact("plain", statement="The word “injury” is nothing to be frightened of.")
+    _ok, output = check(capsys)
+    assert "glosses with" not in output
+
+
+@pytest.mark.parametrize(
+    ("choices", "longest"),
+    [
+        ([("Hiking", True), ("Sleep", False), ("Reading", False)], False),
+        ([("Hiking uphill", True), ("Sleep", False), ("Reading", False)], True),
+        ([("Walking", True), ("Resting", False), ("Reading", False)], True),  # a tie counts
+    ],
+)
+def test_the_longest_choice_rule(choices, longest):
+    from quiz.content_rules import right_choice_is_longest
+
+    assert right_choice_is_longest(choices) is longest
+
+
+def test_it_catches_the_right_choice_being_the_longest_in_more_than_a_third(no_content, capsys):
+    fact = small_fact("hiking")
+    small_question(fact, "q1", [("Hiking up hills", True), ("Sleep", False), ("Reading", False)])
+    small_question(fact, "q2", [("Hiking up hills", True), ("Sleep", False), ("Reading", False)])
+    small_question(fact, "q3", [("Hiking", True), ("Sleeping a lot", False), ("Reading", False)])
+    ok, output = check(capsys)
+    assert not ok
+    assert "the right choice is the longest (or tied) in English in 2 of 3 questions, more than a third (q1, q2)" in (
+        output
+    )
+
+
+def test_the_right_choice_may_be_the_longest_in_a_third(no_content, capsys):
+    fact = small_fact("hiking")
+    small_question(fact, "q1", [("Hiking up hills", True), ("Sleep", False), ("Reading", False)])
+    small_question(fact, "q2", [("Hiking", True), ("Sleeping a lot", False), ("Reading", False)])
+    small_question(fact, "q3", [("Hiking", True), ("Sleep", False), ("Reading a book", False)])
+    _ok, output = check(capsys)
+    assert "the right choice is the longest" not in output
+
+
+HARD = (
+    "Benign fasciculation syndrome characteristically manifests concomitant musculoskeletal cramping "
+    "alongside diminished exercise tolerance, notwithstanding its nonprogressive clinical trajectory."
+)
+EASY = "It comes and goes. That is fine."
+
+
+@pytest.mark.parametrize("kind", ["fact", "question"])
+def test_it_catches_explanations_whose_median_grade_is_above_8(no_content, capsys, kind):
+    for n, text in enumerate([HARD, HARD, EASY]):
+        fact = small_fact(f"f{n}", explanation=text if kind == "fact" else EASY)
+        small_question(fact, f"q{n}", [("A", True), ("Bb", False), ("Cc", False)], text if kind == "question" else EASY)
+    ok, output = check(capsys)
+    assert not ok
+    assert f"{kind} explanations: median Flesch-Kincaid grade in English is" in output
+    assert f"{'question' if kind == 'fact' else 'fact'} explanations: median" not in output
+
+
+def test_explanations_may_have_a_hard_one_when_the_median_is_8_or_less(no_content, capsys):
+    for n, text in enumerate([HARD, EASY, EASY]):
+        small_question(
+            small_fact(f"f{n}", explanation=text), f"q{n}", [("A", True), ("Bb", False), ("Cc", False)], text
+        )
+    _ok, output = check(capsys)
+    assert "explanations: median" not in output

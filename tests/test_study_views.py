@@ -742,3 +742,21 @@ def test_todays_counts_tell_new_cards_from_reviews_by_the_state_before(alice_lea
 def test_the_queue_reads_every_field_of_a_card_row():
     # A field added to CardState must be added to CardRow, or cards shown would lose it.
     assert CardRow._fields == tuple(f.attname for f in CardState._meta.concrete_fields)
+
+
+def test_each_card_says_its_source_and_when_its_fact_was_last_reviewed(alice_client, alice_learner):
+    page = alice_client.get("/study/").content.decode()
+    fact = current_card(alice_client, page).question.fact
+    start = page.index('class="provenance"')
+    line = page[start : page.index("</p>", start)]
+    assert f"Source: “{fact.source.title_en}” by {fact.source.author}." in line
+    assert f"Content last reviewed on {date_format(fact.reviewed_on)}." in line
+
+
+def test_the_revealed_card_fragment_keeps_its_source_and_review_date(alice_client, alice_learner):
+    page = flashcard_page(alice_client)
+    fact = current_card(alice_client, page).question.fact
+    fragment = alice_client.post("/study/reveal/", hidden_fields(page), headers=HTMX).content.decode()
+    assert "<h1" not in fragment
+    assert f"Source: “{fact.source.title_en}” by {fact.source.author}." in fragment
+    assert f"Content last reviewed on {date_format(fact.reviewed_on)}." in fragment

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -253,6 +254,22 @@ class Fact(Translated):
 
     def has_learner_data(self) -> bool:
         return any(question.has_learner_data() for question in self.questions.all())
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the facts a page shows come from, and when their content was last
+    reviewed (the newest review among them): what a reader checks before trusting it."""
+
+    sources: tuple[Source, ...]
+    reviewed_on: datetime.date | None
+
+    @classmethod
+    def of(cls, facts: Iterable[Fact]) -> Provenance:
+        """From facts whose source is loaded with them (select_related)."""
+        facts = list(facts)
+        sources = tuple(dict.fromkeys(fact.source for fact in facts))
+        return cls(sources, max((fact.reviewed_on for fact in facts), default=None))
 
 
 class QuestionQuerySet(ContentQuerySet["Question"]):

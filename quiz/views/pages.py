@@ -9,7 +9,7 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from quiz.models import Fact, Topic
+from quiz.models import Fact, Provenance, Topic
 
 
 @require_GET
@@ -22,7 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def learn(request: HttpRequest) -> HttpResponse:
     topics = Topic.objects.with_published_facts().order_by("position", "slug")
-    return render(request, "quiz/learn.html", {"topics": topics})
+    provenance = Provenance.of(Fact.objects.published().select_related("source"))
+    return render(request, "quiz/learn.html", {"topics": topics, "provenance": provenance})
 
 
 @require_GET
@@ -41,6 +42,9 @@ def topic(request: HttpRequest, slug: str) -> HttpResponse:
             "topic": topic,
             "warning_facts": [fact for fact in facts if fact.is_warning_sign],
             "facts": [fact for fact in facts if not fact.is_warning_sign],
+            # The doctor page leads with the same bottom line as the home page.
+            "bottom_line": topic.slug == Topic.WARNING_SIGNS,
+            "provenance": Provenance.of(facts),
         },
     )
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from quiz.forms import AnswerForm, CardForm, GradeForm, RetentionForm, ScopeForm, SettingsForm
 from quiz.learners import current_learner, get_learner, learner_filter, lock_learner, save_learner
-from quiz.models import CardState, Learner, Question, QuizAttempt, ReviewLog, Topic
+from quiz.models import CardState, Learner, Provenance, Question, QuizAttempt, ReviewLog, Topic
 from quiz.published import published
 from quiz.study import Phase, Queue, Scope, Shown, build_queue
 from quiz.templatetags.study import interval
@@ -135,6 +135,8 @@ def card_context(queue: Queue, *, scope: Scope, shown: Shown | None = None, anno
             if not (phase == Phase.PICKED_RIGHT and rating == Rating.AGAIN)
         ],
         "announce": announce,
+        # The card's fact comes with its source in the published copy: no query.
+        "provenance": Provenance.of([card.question.fact]) if card else None,
         "show_original": queue.learner.show_original and get_language() != "en",
     }
 

@@ -42,10 +42,64 @@ def find_problems(today: datetime.date) -> tuple[list[str], list[str]]:
     for topic in Topic.objects.annotate(n=Count("facts__questions", filter=Q(facts__questions__is_published=True))):
         if topic.n == 0:
             warnings.append(f"topic {topic.slug}: no published question.")
-    return errors, warnings
+    errors.extend(gloss_problems())
+    errors.extend(longest_choice_problems())
+    explanation_errors, explanation_warnings = explanation_grade_problems()
+    return errors + explanation_errors, warnings + explanation_warnings
 
 
 HARDEST_SHOWN = 5
+
+
+def gloss_problems() -> list[str]:
+    """Statements that explain the article in the app's words without marking them [ … ]."""
+    problems = []
+    for fact in Fact.objects.order_by("key"):
+        if marker := content_rules.unmarked_gloss(fact.statement_en or ""):
+            problems.append(
+                f"fact {fact.key}: the English statement glosses with “{marker.strip()}” outside square brackets "
+                "(mark the app's own words [like this])."
+            )
+    return problems
+
+
+def longest_choice_problems() -> list[str]:
+    """An error when the right choice is the longest (or tied) in more than a third of the multiple-choice questions."""
+    questions = Question.objects.filter(kind=Question.Kind.MULTIPLE_CHOICE).prefetch_related("choices")
+    longest = sorted(
+        question.key
+        for question in questions
+        if content_rules.right_choice_is_longest([(c.text_en or "", c.is_correct) for c in question.choices.all()])
+    )
+    total = len(questions)
+    if not total or len(longest) <= total * content_rules.LONGEST_RIGHT_SHARE:
+        return []
+    return [
+        f"multiple choice: the right choice is the longest (or tied) in English in {len(longest)} of {total} "
+        f"questions, more than a third ({', '.join(longest)})."
+    ]
+
+
+def explanation_grade_problems() -> tuple[list[str], list[str]]:
+    """Errors when the median reading grade of the English explanations (the facts', and
+    the questions' that learners read after every answer) is above the limit."""
+    grade = readability.grader()
+    if grade is None:
+        return [], ["explanations' reading grade not checked: textstat is not installed (requirements-dev.txt)."]
+    errors = []
+    for kind, model in (("fact", Fact), ("question", Question)):
+        texts = [(obj.key, obj.explanation_en or "") for obj in model.objects.order_by("key")]
+        if not texts:
+            continue
+        graded = readability.grades(texts, grade)
+        median = readability.median_grade(graded)
+        if median > readability.GRADE_LIMIT:
+            hardest = ", ".join(f"{key} {value:.1f}" for value, key in graded[:HARDEST_SHOWN])
+            errors.append(
+                f"{kind} explanations: median Flesch-Kincaid grade in English is {median:.1f}, "
+                f"above {readability.GRADE_LIMIT:.0f} (hardest: {hardest})."
+            )
+    return errors, []
 
 
 def readability_report() -> list[str]:
