@@ -15,12 +15,15 @@ from html import unescape as html_unescape
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django.utils.html import escape
+from reversion.models import Revision
 
 from quiz import exports
 from quiz.models import CardState, Learner, Question, QuizAnswer, QuizAttempt, ReviewLog
@@ -296,6 +299,160 @@ def test_deleting_the_account_leaves_nothing_that_refers_to_it(client, alice, bo
     assert signin.status_code == 200
     assert "_auth_user_id" not in client.session
     assert ReviewLog.objects.filter(learner=bobs).count() == 1
+
+
+FINDING_9 = "issue 17, finding 9: staff delete their own account, and their admin log with it"
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_9)
+@pytest.mark.parametrize("who", ["erin", "root"])
+def test_staff_cannot_delete_their_own_account_and_their_audit_trail_stays(client, request, content, who):
+    user = request.getfixturevalue(who)
+    entry = LogEntry.objects.create(
+        user=user,
+        content_type=ContentType.objects.get_for_model(Question),
+        object_id=str(Question.objects.first().pk),
+        object_repr="a question",
+        action_flag=CHANGE,
+    )
+    revision = Revision.objects.create(user=user, comment="edited")
+    client.force_login(user)
+
+    page = client.get("/account/delete/")
+    assert page.status_code == 403
+    assert "A superuser removes staff accounts in the admin." in page.content.decode()
+    assert 'type="password"' not in page.content.decode()
+    response = client.post("/account/delete/", {"password": PASSWORD})
+
+    assert response.status_code == 403
+    assert User.objects.filter(pk=user.pk).exists()
+    assert LogEntry.objects.filter(pk=entry.pk, user=user).exists()
+    revision.refresh_from_db()
+    assert revision.user_id == user.pk
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+# --- E-mail address ---------------------------------------------------------------
+
+FINDING_2 = "issue 17, finding 2: the e-mail address changes without the password and without notice"
+NEW = "alice@new.example"
+
+
+def email_link(body: str) -> str:
+    line = next(line for line in body.splitlines() if "/account/email/confirm/" in line)
+    return line.strip().removeprefix("http://testserver")
+
+
+def ask_for_new_email(client, email: str = NEW, password: str = PASSWORD):
+    return client.post("/account/email/", {"email": email, "password": password})
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_2)
+def test_the_account_details_no_longer_change_the_email_address(alice_client, alice):
+    response = alice_client.post("/account/details/", {"email": "taken@over.example", "language": "fr"})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.org"
+    assert 'href="/account/email/"' in alice_client.get("/fr/account/").content.decode()
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_2)
+def test_a_new_email_address_takes_effect_only_through_the_link_sent_to_it(alice_client, alice, mailoutbox):
+    assert alice_client.get("/account/email/").status_code == 200
+    response = ask_for_new_email(alice_client)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/"
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.org"
+    [notice, confirmation] = sorted(mailoutbox, key=lambda message: message.to)
+    assert notice.to == ["alice@example.org"] and confirmation.to == [NEW]
+    assert "/account/email/confirm/" not in notice.body
+    assert "If you did not ask for this" in notice.body
+    link = email_link(confirmation.body)
+
+    # Opening the link (as a mail scanner would) changes nothing; its button does.
+    page = alice_client.get(link)
+    assert page.status_code == 200
+    assert NEW in page.content.decode()
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.org"
+    done = alice_client.post(link)
+    assert done.status_code == 302
+    alice.refresh_from_db()
+    assert alice.email == NEW
+    # The old address is told it is no longer the account's.
+    assert mailoutbox[-1].to == ["alice@example.org"]
+    # Used once, the link describes an old address: it is stale.
+    assert alice_client.post(link).status_code == 400
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_2)
+def test_a_wrong_password_changes_nothing_sends_nothing_and_counts_like_a_sign_in(alice_client, alice, mailoutbox):
+    response = ask_for_new_email(alice_client, password="not it")
+    assert response.status_code == 400
+    assert "This password is not right." in response.content.decode()
+    assert mailoutbox == []
+    assert AccessAttempt.objects.filter(username="alice").get().failures_since_start == 1
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        ask_for_new_email(alice_client, password="guess")
+    assert ask_for_new_email(alice_client).status_code == 429
+    assert mailoutbox == []
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_2)
+def test_a_link_for_another_account_a_changed_address_or_a_forged_one_is_refused(
+    client, alice, bob, content, mailoutbox
+):
+    client.force_login(alice)
+    ask_for_new_email(client)
+    link = email_link(mailoutbox[-1].body)
+    forged = link[:-3] + ("AAA" if not link.endswith("AAA/") else "BBB") + "/"
+
+    client.force_login(bob)
+    for method in (client.get, client.post):
+        response = method(link)
+        assert response.status_code == 400
+        assert "This link does not work" in response.content.decode()
+    client.force_login(alice)
+    assert client.post(forged).status_code == 400
+    User.objects.filter(pk=alice.pk).update(email="alice@other.example")
+    assert client.post(link).status_code == 400
+    alice.refresh_from_db()
+    bob.refresh_from_db()
+    assert (alice.email, bob.email) == ("alice@other.example", "bob@example.org")
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_2)
+def test_an_expired_link_is_refused(alice_client, alice, mailoutbox, settings):
+    ask_for_new_email(alice_client)
+    link = email_link(mailoutbox[-1].body)
+    settings.EMAIL_CHANGE_LINK_DAYS = 0
+    assert alice_client.post(link).status_code == 400
+    alice.refresh_from_db()
+    assert alice.email == "alice@example.org"
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_2)
+def test_the_email_change_mails_are_in_the_learners_language(alice_client, alice, mailoutbox):
+    Learner.objects.create(user=alice, language="fr")
+    ask_for_new_email(alice_client)
+    with translation.override("fr"):
+        subject = translation.gettext("Confirm your new email address for Twitch Facts")
+    assert subject != "Confirm your new email address for Twitch Facts"
+    confirmation = next(message for message in mailoutbox if message.to == [NEW])
+    assert confirmation.subject == subject
+    assert "/fr/account/email/confirm/" in confirmation.body
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_2)
+def test_asking_for_email_changes_is_limited_per_account(alice_client, alice, settings, mailoutbox):
+    settings.THROTTLE_EMAIL_CHANGES_PER_HOUR = 2
+    for number in range(2):
+        assert ask_for_new_email(alice_client, email=f"alice{number}@new.example").status_code == 302
+    # From another address, the account's own limit still holds.
+    response = alice_client.post("/account/email/", {"email": NEW, "password": PASSWORD}, REMOTE_ADDR="198.51.100.9")
+    assert response.status_code == 429
+    assert len(mailoutbox) == 4
 
 
 # --- Passwords ------------------------------------------------------------------
