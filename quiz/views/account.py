@@ -26,6 +26,7 @@ from quiz.accounts import delete_account
 from quiz.forms import AnkiForm, DeleteAccountForm, EmailForm, LanguageForm, LearnerPasswordResetForm, SignUpForm
 from quiz.learners import current_learner, get_learner, save_learner
 from quiz.models import Learner
+from quiz.security_events import Event, Outcome, record
 from quiz.throttle import PASSWORD_RESETS, SIGNUPS, limit_posts
 
 
@@ -149,12 +150,20 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)  # @login_required
+    if user.is_staff or user.is_superuser:
+        # Deleting a staff account would take its admin log and its name in the
+        # content history with it: a superuser removes staff in the admin instead.
+        if request.method == "POST":
+            record(Event.ACCOUNT_DELETED, request, user_id=user.pk, outcome=Outcome.REFUSED, staff=True)
+        return render(request, "account/delete_staff.html", status=403)
     form = DeleteAccountForm(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        user = cast(User, request.user)  # @login_required
         # Sign out first: signing out writes to django-axes' log, which must go too.
+        user_id = user.pk  # delete() clears it
         logout(request)
         delete_account(user)
+        record(Event.ACCOUNT_DELETED, request, user_id=user_id, outcome=Outcome.SUCCESS)
         messages.success(request, gettext("Your account and all your progress were deleted."))
         return HttpResponseRedirect(reverse("quiz:home"))
     return render(request, "account/delete.html", {"form": form}, status=400 if form.errors else 200)
