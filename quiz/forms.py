@@ -138,6 +138,14 @@ class ResetProgressForm(forms.Form):
     )
 
 
+class MergeForm(forms.Form):
+    """After sign-in: what to do with the progress this browser held as a visitor."""
+
+    MERGE = "merge"
+    choice = forms.ChoiceField(choices=[(MERGE, _("Add it to my account")), ("discard", _("Discard it"))])
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
 class DeleteAccountForm(forms.Form):
     password = forms.CharField(
         label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})

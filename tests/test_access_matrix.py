@@ -171,6 +171,13 @@ MATRIX: dict[str, Entry] = {
         lambda world: {"username": "alice", "password": "not her password"},
     ),
     "account/signout/": Entry(fixed("/account/signout/"), everyone(405), everyone(302)),
+    # Only the requester's own set-aside progress, if any: here nobody has any, so on to `next`.
+    "account/merge/": Entry(
+        fixed("/account/merge/"),
+        visitors_and_users(SIGNIN, 302),
+        visitors_and_users(SIGNIN, 302),
+        lambda world: {"choice": "merge"},
+    ),
     "account/details/": Entry(
         fixed("/account/details/"),
         visitors_and_users(SIGNIN, 405),

@@ -36,13 +36,10 @@ def test_signing_in_brings_the_visitors_progress_along(client, alice, content):
     answer_current_card(client, rating=3)
     response = client.post("/account/signin/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 302
+    assert client.post(response.headers["Location"], {"choice": "merge"}).status_code == 302
     assert ReviewLog.objects.filter(learner__user=alice).count() == 1
 
 
-FINDING_13 = "issue 17, finding 13: a visitor's progress is merged at sign-in without asking"
-
-
-@pytest.mark.xfail(strict=True, reason=FINDING_13)
 def test_signing_in_asks_before_adding_the_visitors_progress_and_keeps_next(client, alice, content):
     answer_current_card(client, rating=3)
     answer_current_card(client, rating=4)
@@ -68,7 +65,6 @@ def test_signing_in_asks_before_adding_the_visitors_progress_and_keeps_next(clie
     assert client.get("/account/merge/").headers["Location"] == "/progress/"
 
 
-@pytest.mark.xfail(strict=True, reason=FINDING_13)
 def test_discarding_the_visitors_progress_deletes_it_and_leaves_the_account_as_it_was(client, alice, content):
     account = Learner.objects.create(user=alice)
     answer_current_card(client, rating=3)
@@ -83,7 +79,6 @@ def test_discarding_the_visitors_progress_deletes_it_and_leaves_the_account_as_i
     assert not ReviewLog.objects.filter(learner=account).exists()
 
 
-@pytest.mark.xfail(strict=True, reason=FINDING_13)
 def test_a_bad_choice_or_a_get_changes_nothing(client, alice, content):
     answer_current_card(client, rating=3)
     client.post("/account/signin/", {"username": "alice", "password": PASSWORD})
@@ -93,7 +88,6 @@ def test_a_bad_choice_or_a_get_changes_nothing(client, alice, content):
     assert Learner.objects.filter(user=None).count() == 1
 
 
-@pytest.mark.xfail(strict=True, reason=FINDING_13)
 def test_only_a_guest_without_an_account_can_be_merged(client, alice, bob, content):
     bobs = Learner.objects.create(user=bob)
     answer_current_card(client, rating=3)
@@ -109,7 +103,6 @@ def test_only_a_guest_without_an_account_can_be_merged(client, alice, bob, conte
     assert not Learner.objects.filter(user=alice).exclude(pk=bobs.pk).filter(reviews__isnull=False).exists()
 
 
-@pytest.mark.xfail(strict=True, reason=FINDING_13)
 def test_the_merge_page_follows_the_preferred_language_and_never_leaves_the_site(client, alice, content):
     Learner.objects.create(user=alice, language="de")
     answer_current_card(client, rating=3)

@@ -32,6 +32,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from quiz.learners import PENDING_KEY
 from quiz.models import Choice, Learner, Question, QuizAttempt, Topic
 from tests.learner_data import give_progress, guest_client, row_counts, snapshot
 
@@ -116,8 +117,13 @@ class People:
         if actor == "guest":
             return guest_client(self.guest, enforce_csrf_checks=enforce_csrf_checks)
         client = Client(enforce_csrf_checks=enforce_csrf_checks)
-        if actor == "alice":
+        if actor in ("alice", "signed-in visitor"):
             client.force_login(self.alice)
+        if actor == "signed-in visitor":
+            # alice signed in where the guest had studied: its progress waits for her say.
+            session = client.session
+            session[PENDING_KEY] = self.guest.pk
+            session.save()
         return client
 
     def state(self) -> dict:
@@ -270,6 +276,11 @@ ENDPOINTS: dict[str, Endpoint] = {
     "delete account": Endpoint(
         at("/account/delete/"), lambda p: {"password": maybe(st.just("not the password"))}, actors=("alice",)
     ),
+    "merge a visitor's progress": Endpoint(
+        lambda p: st.sampled_from(["/account/merge/", "/account/merge/?next=/study/", "/account/merge/?next=//x"]),
+        lambda p: {"choice": maybe(st.sampled_from(["merge", "discard"])), "next": JUNK},
+        actors=("alice", "signed-in visitor"),
+    ),
     "account details": Endpoint(
         at("/account/details/"),
         lambda p: {"email": maybe(st.emails()), "language": maybe(LANGUAGES)},
@@ -342,6 +353,7 @@ def valid_bodies(p: People) -> dict[str, dict]:
         "/quiz/": {},
         f"/quiz/attempt/{p.attempt.pk}/answer/": {"question": question.pk, "choice": question.choices.first().pk},
         "/account/details/": {"email": "new@example.org", "language": "fr"},
+        "/account/merge/": {"choice": "merge"},
         "/account/password/": {
             "old_password": PASSWORD,
             "new_password1": "another 42 pass",

@@ -1,11 +1,12 @@
 """Accounts: sign up, sign in, sign out, passwords, and closing an account.
 Studying needs none of them; an account keeps progress across devices.
-Signing in brings a visitor's progress along (quiz/learners.py)."""
+Signing up brings a visitor's progress along; signing in asks first (`merge`,
+quiz/learners.py)."""
 
 from __future__ import annotations
 
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,12 +20,21 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy, translate_url
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quiz.accounts import delete_account
-from quiz.forms import AnkiForm, DeleteAccountForm, EmailForm, LanguageForm, LearnerPasswordResetForm, SignUpForm
-from quiz.learners import current_learner, get_learner, save_learner
+from quiz.forms import (
+    AnkiForm,
+    DeleteAccountForm,
+    EmailForm,
+    LanguageForm,
+    LearnerPasswordResetForm,
+    MergeForm,
+    SignUpForm,
+)
+from quiz.learners import current_learner, get_learner, pending_guest, save_learner, settle_pending_guest
 from quiz.models import Learner
 from quiz.security_events import Event, Outcome, record
 from quiz.throttle import PASSWORD_RESETS, SIGNUPS, limit_posts
@@ -91,6 +101,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         # No authenticate() here: the password was just set, so there is nothing to throttle.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # A new account has nothing a planted session could mix into: no need to ask.
+        settle_pending_guest(request, keep=True)
         messages.success(request, gettext("Your account was created. Your progress so far is in it."))
         return HttpResponseRedirect(reverse("quiz:progress"))
     return render(request, "account/signup.html", {"form": form}, status=400 if form.errors else 200)
@@ -111,12 +123,45 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)
+        if pending_guest(self.request) is not None:
+            # The visitor's progress found in this browser waits for the learner's say.
+            query = urlencode({"next": response["Location"]})
+            response = HttpResponseRedirect(f"{reverse('quiz:account-merge')}?{query}")
         language = Learner.objects.filter(user=form.get_user()).values_list("language", flat=True).first()
         if not language:
             return response
         response = HttpResponseRedirect(translate_url(response["Location"], language))
         set_language_cookie(response, language)
         return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest) -> HttpResponse:
+    """After sign-in: add the progress this browser held as a visitor to the
+    account, or discard it; then on to where signing in was going."""
+    form = MergeForm(request.POST if request.method == "POST" else None, initial={"next": request.GET.get("next")})
+    guest = pending_guest(request)
+    if guest is None:
+        return HttpResponseRedirect(after_merge(request, request.POST.get("next") or request.GET.get("next")))
+    if request.method == "POST" and form.is_valid():
+        keep = form.cleaned_data["choice"] == MergeForm.MERGE
+        settle_pending_guest(request, keep=keep)
+        if keep:
+            messages.success(request, gettext("The progress from this browser is now in your account."))
+        else:
+            messages.success(request, gettext("The progress from this browser was discarded."))
+        return HttpResponseRedirect(after_merge(request, form.cleaned_data["next"]))
+    context = {"form": form, "cards": guest.cards.count(), "answers": guest.reviews.count()}
+    return render(request, "account/merge.html", context, status=400 if form.errors else 200)
+
+
+def after_merge(request: HttpRequest, url: str | None) -> str:
+    """The sign-in's `next`, if it is a page of this site, in the page's language."""
+    allowed = url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure())
+    if not url or not allowed or urlsplit(url).path == request.path:
+        url = reverse(settings.LOGIN_REDIRECT_URL)
+    return translate_url(url, get_language())
 
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
