@@ -31,6 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from quiz.accounts import EmailChange
 from quiz.models import Fact, Learner, ParameterSet, Question, QuizAttempt, ReviewLog, Source, Topic
 from quiz.scheduling import DEFAULT_PARAMETERS
 from tests.learner_data import give_progress, guest_client, snapshot
@@ -183,6 +184,18 @@ MATRIX: dict[str, Entry] = {
         visitors_and_users(SIGNIN, 405),
         visitors_and_users(SIGNIN, 302),
         lambda world: {"email": "changed@example.org", "language": "fr"},
+    ),
+    # Asking sends mail and changes nothing; the link is alice's own: only she can use it.
+    "account/email/": Entry(
+        fixed("/account/email/"),
+        visitors_and_users(SIGNIN, 200),
+        visitors_and_users(SIGNIN, 302),
+        lambda world: {"email": "changed@example.org", "password": PASSWORD},
+    ),
+    "account/email/confirm/<str:token>/": Entry(
+        lambda world: f"/account/email/confirm/{EmailChange(world.alice, 'changed@example.org').token()}/",
+        {**visitors_and_users(SIGNIN, 400), "alice": 200},
+        {**visitors_and_users(SIGNIN, 400), "alice": 302},
     ),
     "account/password/": Entry(
         fixed("/account/password/"),

@@ -32,6 +32,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from quiz.accounts import EmailChange
 from quiz.learners import PENDING_KEY
 from quiz.models import Choice, Learner, Question, QuizAttempt, Topic
 from tests.learner_data import give_progress, guest_client, row_counts, snapshot
@@ -281,6 +282,21 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda p: {"choice": maybe(st.sampled_from(["merge", "discard"])), "next": JUNK},
         actors=("alice", "signed-in visitor"),
     ),
+    "email change": Endpoint(
+        at("/account/email/"),
+        lambda p: {"email": maybe(st.emails()), "password": maybe(st.just(PASSWORD))},
+        actors=("alice",),
+    ),
+    "email change confirm": Endpoint(
+        lambda p: st.one_of(
+            st.just(f"/account/email/confirm/{EmailChange(p.alice, 'new@example.org').token()}/"),
+            st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:", min_size=1, max_size=200).map(
+                lambda token: f"/account/email/confirm/{token}/"
+            ),
+        ),
+        lambda p: {"email": JUNK},
+        actors=("anonymous", "alice"),
+    ),
     "account details": Endpoint(
         at("/account/details/"),
         lambda p: {"email": maybe(st.emails()), "language": maybe(LANGUAGES)},
@@ -354,6 +370,8 @@ def valid_bodies(p: People) -> dict[str, dict]:
         f"/quiz/attempt/{p.attempt.pk}/answer/": {"question": question.pk, "choice": question.choices.first().pk},
         "/account/details/": {"email": "new@example.org", "language": "fr"},
         "/account/merge/": {"choice": "merge"},
+        "/account/email/": {"email": "new@example.org", "password": PASSWORD},
+        f"/account/email/confirm/{EmailChange(p.alice, 'new@example.org').token()}/": {},
         "/account/password/": {
             "old_password": PASSWORD,
             "new_password1": "another 42 pass",

@@ -5,6 +5,7 @@ quiz/learners.py)."""
 
 from __future__ import annotations
 
+import time
 from typing import cast
 from urllib.parse import urlencode, urlsplit
 
@@ -24,11 +25,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from quiz.accounts import delete_account
+from quiz.accounts import EmailChange, delete_account, send_account_mail
 from quiz.forms import (
     AnkiForm,
     DeleteAccountForm,
-    EmailForm,
+    EmailChangeForm,
     LanguageForm,
     LearnerPasswordResetForm,
     MergeForm,
@@ -37,7 +38,7 @@ from quiz.forms import (
 from quiz.learners import current_learner, get_learner, pending_guest, save_learner, settle_pending_guest
 from quiz.models import Learner
 from quiz.security_events import Event, Outcome, record
-from quiz.throttle import PASSWORD_RESETS, SIGNUPS, limit_posts
+from quiz.throttle import EMAIL_CHANGES, PASSWORD_RESETS, SIGNUPS, limit_posts, too_many_requests
 
 
 def account_context(request: HttpRequest, **forms: BaseForm) -> dict:
@@ -45,7 +46,6 @@ def account_context(request: HttpRequest, **forms: BaseForm) -> dict:
     learner = get_learner(request, create=False)
     context: dict = {"learner": learner, "anki_form": AnkiForm(initial={"language": get_language()})}
     if request.user.is_authenticated:
-        context["email_form"] = EmailForm(instance=request.user)
         context["language_form"] = LanguageForm(instance=learner)
     return {**context, **forms}
 
@@ -58,13 +58,12 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def account_details(request: HttpRequest) -> HttpResponse:
-    """The account's email address and preferred language, saved together."""
-    email_form = EmailForm(request.POST, instance=request.user)
+    """The account's preferred language. (The e-mail address has its own form,
+    with the password and a confirmation: `email_change`.)"""
     language_form = LanguageForm(request.POST, instance=current_learner(request))
-    if not (email_form.is_valid() and language_form.is_valid()):
-        context = account_context(request, email_form=email_form, language_form=language_form)
+    if not language_form.is_valid():
+        context = account_context(request, language_form=language_form)
         return render(request, "account/account.html", context, status=400)
-    email_form.save()
     language = save_learner(request, language_form.save(commit=False)).language
     if not language:
         messages.success(request, gettext("Your account details were saved."))
@@ -162,6 +161,58 @@ def after_merge(request: HttpRequest, url: str | None) -> str:
     if not url or not allowed or urlsplit(url).path == request.path:
         url = reverse(settings.LOGIN_REDIRECT_URL)
     return translate_url(url, get_language())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limit_posts(EMAIL_CHANGES)
+def email_change(request: HttpRequest) -> HttpResponse:
+    """Ask for a new e-mail address, with the password. Nothing changes yet: the
+    new address gets a link to confirm it, the current one a notice."""
+    user = cast(User, request.user)  # @login_required
+    if request.method == "POST" and (seconds := EMAIL_CHANGES.wait(f"user:{user.pk}", time.time())):
+        # Per account too, so that many addresses cannot flood the account's inbox.
+        record(Event.EMAIL_CHANGE, request, user_id=user.pk, outcome=Outcome.REFUSED)
+        return too_many_requests(request, seconds)
+    form = EmailChangeForm(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not form.is_valid():
+            if form.has_error("password"):
+                record(Event.EMAIL_CHANGE, request, user_id=user.pk, outcome=Outcome.FAILURE, reason="password")
+            return render(request, "account/email_change.html", {"form": form}, status=400)
+        change = EmailChange(user, form.cleaned_data["email"])
+        send_account_mail(request, user, change.new, "email_change_confirm", token=change.token())
+        if user.email:
+            send_account_mail(request, user, user.email, "email_change_notice")
+        record(Event.EMAIL_CHANGE, request, user_id=user.pk, outcome=Outcome.REQUESTED)
+        messages.success(
+            request,
+            gettext("We sent a link to %(email)s. Your address changes when you open it and confirm.")
+            % {"email": change.new},
+        )
+        return HttpResponseRedirect(reverse("quiz:account"))
+    return render(request, "account/email_change.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sent to the new address: a page with a button, and the change
+    only on its POST, so a mail scanner opening the link changes nothing."""
+    user = cast(User, request.user)  # @login_required
+    change = EmailChange.load(token, user)
+    if change is None:
+        record(Event.EMAIL_CHANGE, request, user_id=user.pk, outcome=Outcome.FAILURE, reason="link")
+        return render(request, "account/email_change_confirm.html", {"change": None}, status=400)
+    if request.method == "GET":
+        return render(request, "account/email_change_confirm.html", {"change": change})
+    old = user.email
+    change.apply()
+    if old:
+        send_account_mail(request, user, old, "email_changed")
+    record(Event.EMAIL_CHANGE, request, user_id=user.pk, outcome=Outcome.SUCCESS)
+    messages.success(request, gettext("Your email address was changed."))
+    return HttpResponseRedirect(reverse("quiz:account"))
 
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
