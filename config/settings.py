@@ -325,6 +325,10 @@ AXES_VERBOSE = False
 THROTTLE_SIGNUPS_PER_HOUR = env_int("THROTTLE_SIGNUPS_PER_HOUR", 10)
 THROTTLE_PASSWORD_RESETS_PER_HOUR = env_int("THROTTLE_PASSWORD_RESETS_PER_HOUR", 5)
 THROTTLE_CSP_REPORTS_PER_MINUTE = env_int("THROTTLE_CSP_REPORTS_PER_MINUTE", 20)
+# E-mail change requests per account and per address (each sends two e-mails),
+# and how long the confirmation link sent to the new address works.
+THROTTLE_EMAIL_CHANGES_PER_HOUR = env_int("THROTTLE_EMAIL_CHANGES_PER_HOUR", 5)
+EMAIL_CHANGE_LINK_DAYS = env_int("EMAIL_CHANGE_LINK_DAYS", 3)
 
 # Security headers. The policy allows no inline script or style: script files
 # come from our origin ('self'), an inline script needs the per-request nonce,

@@ -104,13 +104,6 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, translation.get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
 
 
-class EmailForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ["email"]
-        help_texts = {"email": _("Only used to reset a forgotten password.")}
-
-
 class LanguageForm(forms.ModelForm):
     class Meta:
         model = Learner
@@ -138,7 +131,17 @@ class ResetProgressForm(forms.Form):
     )
 
 
-class DeleteAccountForm(forms.Form):
+class MergeForm(forms.Form):
+    """After sign-in: what to do with the progress this browser held as a visitor."""
+
+    MERGE = "merge"
+    choice = forms.ChoiceField(choices=[(MERGE, _("Add it to my account")), ("discard", _("Discard it"))])
+    next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
+
+
+class PasswordConfirmedForm(forms.Form):
+    """A form that asks for the signed-in user's current password."""
+
     password = forms.CharField(
         label=_("Your password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
@@ -158,6 +161,28 @@ class DeleteAccountForm(forms.Form):
         return password
 
 
+class DeleteAccountForm(PasswordConfirmedForm):
+    pass
+
+
+class EmailChangeForm(PasswordConfirmedForm):
+    """A new e-mail address, asked for with the current password; it takes
+    effect only once the link sent to it is used (views.account.email_change)."""
+
+    email = forms.EmailField(
+        label=_("New email address"),
+        max_length=User._meta.get_field("email").max_length,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    field_order = ["email", "password"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if email.casefold() == getattr(self.request.user, "email", "").casefold():
+            raise forms.ValidationError(_("This is already your email address."), code="unchanged")
+        return email
+
+
 class LearnerPasswordResetForm(PasswordResetForm):
     """Sends the reset email in the learner's chosen language, or else in the
     language of the page the request came from."""
@@ -172,4 +197,6 @@ class LearnerPasswordResetForm(PasswordResetForm):
 class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
-        help_texts = {"email": _("Optional. Only used to reset a forgotten password.")}
+        help_texts = {
+            "email": _("Optional. Used to reset a forgotten password and to tell you of changes to your account.")
+        }

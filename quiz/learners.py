@@ -1,8 +1,10 @@
 """Who is studying: the signed-in user's learner, or a visitor's guest learner.
 
 A guest learner is identified by its id in the server-side session (the cookie
-holds only the session key). When the visitor signs in, the guest's progress
-is merged into the account.
+holds only the session key). When the visitor signs up, the guest's progress
+is merged into the new account; when they sign in, it waits in the session
+until they confirm it (a session planted in their browser must not fill their
+account unasked), on the page of views.account.merge.
 
 A session that holds progress is kept while it is used: its expiry slides to
 GUEST_SESSION_DAYS after the latest visit, renewed at most once a day.
@@ -11,10 +13,11 @@ GUEST_SESSION_DAYS after the latest visit, renewed at most once a day.
 from __future__ import annotations
 
 import datetime
-from typing import Literal, overload
+from typing import Literal, cast, overload
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.backends.base import SessionBase
 from django.dispatch import receiver
@@ -24,6 +27,8 @@ from django.utils import timezone
 from quiz.models import Learner
 
 SESSION_KEY = "guest_learner_id"
+# After sign-in: the guest learner whose progress waits for the learner's yes or no.
+PENDING_KEY = "pending_guest_learner_id"
 # Renewing writes the session row and re-sends the cookie, so not on every request.
 RENEW_AFTER = datetime.timedelta(days=1)
 
@@ -131,11 +136,35 @@ def kept_until(request: HttpRequest) -> datetime.datetime | None:
 
 @receiver(user_logged_in, dispatch_uid="quiz.merge_guest_progress")
 def merge_guest_progress(sender, request: HttpRequest | None, user, **kwargs) -> None:
-    """Bring what a visitor studied before signing in into their account."""
+    """Set aside what a visitor studied before signing in, for them to add to
+    their account or discard (`pending_guest`); a guest with nothing studied
+    is simply deleted."""
     if request is None or not hasattr(request, "session"):
         return
     learner_id = request.session.pop(SESSION_KEY, None)
     guest = Learner.objects.filter(pk=learner_id, user__isnull=True).first() if learner_id else None
-    if guest is not None:
-        account, _ = Learner.objects.get_or_create(user=user)
-        guest.merge_into(account)
+    if guest is None:
+        return
+    if guest.cards.exists() or guest.quiz_attempts.exists():
+        request.session[PENDING_KEY] = guest.pk
+    else:
+        guest.delete()
+
+
+def pending_guest(request: HttpRequest) -> Learner | None:
+    """The visitor's learner set aside at this session's sign-in, if it is still a guest's."""
+    learner_id = request.session.get(PENDING_KEY)
+    return Learner.objects.filter(pk=learner_id, user__isnull=True).first() if learner_id else None
+
+
+def settle_pending_guest(request: HttpRequest, *, keep: bool) -> None:
+    """Add the set-aside progress to the signed-in account (`keep`) or delete it."""
+    guest = pending_guest(request)
+    request.session.pop(PENDING_KEY, None)
+    if guest is None:
+        return
+    if keep:
+        user = cast(User, request.user)  # only signed-in requests have a guest set aside
+        guest.merge_into(Learner.objects.get_or_create(user=user)[0])
+    else:
+        guest.delete()

@@ -61,6 +61,8 @@ class Limit:
 
 SIGNUPS = Limit("signup", "THROTTLE_SIGNUPS_PER_HOUR", 3600)
 PASSWORD_RESETS = Limit("password-reset", "THROTTLE_PASSWORD_RESETS_PER_HOUR", 3600)
+# Counted per address and, in the view, per account ("user:<id>").
+EMAIL_CHANGES = Limit("email-change", "THROTTLE_EMAIL_CHANGES_PER_HOUR", 3600)
 CSP_REPORTS = Limit("csp-report", "THROTTLE_CSP_REPORTS_PER_MINUTE", 60)
 
 

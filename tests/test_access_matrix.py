@@ -31,6 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from quiz.accounts import EmailChange
 from quiz.models import Fact, Learner, ParameterSet, Question, QuizAttempt, ReviewLog, Source, Topic
 from quiz.scheduling import DEFAULT_PARAMETERS
 from tests.learner_data import give_progress, guest_client, snapshot
@@ -171,11 +172,30 @@ MATRIX: dict[str, Entry] = {
         lambda world: {"username": "alice", "password": "not her password"},
     ),
     "account/signout/": Entry(fixed("/account/signout/"), everyone(405), everyone(302)),
+    # Only the requester's own set-aside progress, if any: here nobody has any, so on to `next`.
+    "account/merge/": Entry(
+        fixed("/account/merge/"),
+        visitors_and_users(SIGNIN, 302),
+        visitors_and_users(SIGNIN, 302),
+        lambda world: {"choice": "merge"},
+    ),
     "account/details/": Entry(
         fixed("/account/details/"),
         visitors_and_users(SIGNIN, 405),
         visitors_and_users(SIGNIN, 302),
         lambda world: {"email": "changed@example.org", "language": "fr"},
+    ),
+    # Asking sends mail and changes nothing; the link is alice's own: only she can use it.
+    "account/email/": Entry(
+        fixed("/account/email/"),
+        visitors_and_users(SIGNIN, 200),
+        visitors_and_users(SIGNIN, 302),
+        lambda world: {"email": "changed@example.org", "password": PASSWORD},
+    ),
+    "account/email/confirm/<str:token>/": Entry(
+        lambda world: f"/account/email/confirm/{EmailChange(world.alice, 'changed@example.org').token()}/",
+        {**visitors_and_users(SIGNIN, 400), "alice": 200},
+        {**visitors_and_users(SIGNIN, 400), "alice": 302},
     ),
     "account/password/": Entry(
         fixed("/account/password/"),
@@ -198,11 +218,12 @@ MATRIX: dict[str, Entry] = {
         lambda world: {"new_password1": "taken over 42 x", "new_password2": "taken over 42 x"},
     ),
     "account/password/reset/done/": Entry(fixed("/account/password/reset/done/"), everyone(200)),
-    # Each closes only the account that asks (everyone here has the same password).
+    # Each closes only the account that asks (everyone here has the same password);
+    # staff cannot close theirs here (their admin log would go with it).
     "account/delete/": Entry(
         fixed("/account/delete/"),
-        visitors_and_users(SIGNIN, 200),
-        visitors_and_users(SIGNIN, 302),
+        {**visitors_and_users(SIGNIN, 200), "editor": 403, "root": 403},
+        {**visitors_and_users(SIGNIN, 302), "editor": 403, "root": 403},
         lambda world: {"password": PASSWORD},
     ),
     "account/export/": Entry(fixed("/account/export/"), everyone(200)),

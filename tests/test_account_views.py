@@ -36,7 +36,85 @@ def test_signing_in_brings_the_visitors_progress_along(client, alice, content):
     answer_current_card(client, rating=3)
     response = client.post("/account/signin/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 302
+    assert client.post(response.headers["Location"], {"choice": "merge"}).status_code == 302
     assert ReviewLog.objects.filter(learner__user=alice).count() == 1
+
+
+def test_signing_in_asks_before_adding_the_visitors_progress_and_keeps_next(client, alice, content):
+    answer_current_card(client, rating=3)
+    answer_current_card(client, rating=4)
+    guest = Learner.objects.get(user=None)
+    response = client.post("/account/signin/", {"username": "alice", "password": PASSWORD, "next": "/study/"})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/merge/?next=%2Fstudy%2F"
+    # Signed in, and nothing of the visitor's is in the account yet.
+    assert client.session["_auth_user_id"] == str(alice.pk)
+    assert not ReviewLog.objects.filter(learner__user=alice).exists()
+
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "2 answers" in html and "2 cards" in html
+    assert 'name="next" value="/study/"' in html
+
+    done = client.post("/account/merge/", {"choice": "merge", "next": "/study/"})
+    assert done.headers["Location"] == "/study/"
+    assert ReviewLog.objects.filter(learner__user=alice).count() == 2
+    assert not Learner.objects.filter(pk=guest.pk).exists()
+    # Nothing is left to confirm.
+    assert client.get("/account/merge/").headers["Location"] == "/progress/"
+
+
+def test_discarding_the_visitors_progress_deletes_it_and_leaves_the_account_as_it_was(client, alice, content):
+    account = Learner.objects.create(user=alice)
+    answer_current_card(client, rating=3)
+    guest = Learner.objects.get(user=None)
+    client.post("/account/signin/", {"username": "alice", "password": PASSWORD})
+
+    response = client.post("/account/merge/", {"choice": "discard"})
+
+    assert response.headers["Location"] == "/progress/"
+    assert not Learner.objects.filter(pk=guest.pk).exists()
+    assert not ReviewLog.objects.filter(learner_id=guest.pk).exists()
+    assert not ReviewLog.objects.filter(learner=account).exists()
+
+
+def test_a_bad_choice_or_a_get_changes_nothing(client, alice, content):
+    answer_current_card(client, rating=3)
+    client.post("/account/signin/", {"username": "alice", "password": PASSWORD})
+    assert client.get("/account/merge/?choice=merge").status_code == 200
+    assert client.post("/account/merge/", {"choice": "both"}).status_code == 400
+    assert not ReviewLog.objects.filter(learner__user=alice).exists()
+    assert Learner.objects.filter(user=None).count() == 1
+
+
+def test_only_a_guest_without_an_account_can_be_merged(client, alice, bob, content):
+    bobs = Learner.objects.create(user=bob)
+    answer_current_card(client, rating=3)
+    client.post("/account/signin/", {"username": "alice", "password": PASSWORD})
+    # A session made to point at someone else's learner gets nothing of theirs.
+    session = client.session
+    session["pending_guest_learner_id"] = bobs.pk
+    session.save()
+    assert client.get("/account/merge/").status_code == 302
+    assert client.post("/account/merge/", {"choice": "merge"}).status_code == 302
+    bobs.refresh_from_db()
+    assert bobs.user_id == bob.pk
+    assert not Learner.objects.filter(user=alice).exclude(pk=bobs.pk).filter(reviews__isnull=False).exists()
+
+
+def test_the_merge_page_follows_the_preferred_language_and_never_leaves_the_site(client, alice, content):
+    Learner.objects.create(user=alice, language="de")
+    answer_current_card(client, rating=3)
+    response = client.post("/account/signin/", {"username": "alice", "password": PASSWORD})
+    assert response.headers["Location"] == "/de/account/merge/?next=%2Fprogress%2F"
+    done = client.post("/de/account/merge/", {"choice": "merge", "next": "https://evil.example/"})
+    assert done.headers["Location"] == "/de/progress/"
+
+
+def test_signing_in_without_progress_in_the_browser_goes_straight_on(client, alice, content):
+    response = client.post("/account/signin/", {"username": "alice", "password": PASSWORD, "next": "/study/"})
+    assert response.headers["Location"] == "/study/"
 
 
 def test_too_many_wrong_passwords_lock_the_account_for_that_client(client, alice, settings):

@@ -32,6 +32,8 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from quiz.accounts import EmailChange
+from quiz.learners import PENDING_KEY
 from quiz.models import Choice, Learner, Question, QuizAttempt, Topic
 from tests.learner_data import give_progress, guest_client, row_counts, snapshot
 
@@ -116,8 +118,13 @@ class People:
         if actor == "guest":
             return guest_client(self.guest, enforce_csrf_checks=enforce_csrf_checks)
         client = Client(enforce_csrf_checks=enforce_csrf_checks)
-        if actor == "alice":
+        if actor in ("alice", "signed-in visitor"):
             client.force_login(self.alice)
+        if actor == "signed-in visitor":
+            # alice signed in where the guest had studied: its progress waits for her say.
+            session = client.session
+            session[PENDING_KEY] = self.guest.pk
+            session.save()
         return client
 
     def state(self) -> dict:
@@ -270,6 +277,26 @@ ENDPOINTS: dict[str, Endpoint] = {
     "delete account": Endpoint(
         at("/account/delete/"), lambda p: {"password": maybe(st.just("not the password"))}, actors=("alice",)
     ),
+    "merge a visitor's progress": Endpoint(
+        lambda p: st.sampled_from(["/account/merge/", "/account/merge/?next=/study/", "/account/merge/?next=//x"]),
+        lambda p: {"choice": maybe(st.sampled_from(["merge", "discard"])), "next": JUNK},
+        actors=("alice", "signed-in visitor"),
+    ),
+    "email change": Endpoint(
+        at("/account/email/"),
+        lambda p: {"email": maybe(st.emails()), "password": maybe(st.just(PASSWORD))},
+        actors=("alice",),
+    ),
+    "email change confirm": Endpoint(
+        lambda p: st.one_of(
+            st.just(f"/account/email/confirm/{EmailChange(p.alice, 'new@example.org').token()}/"),
+            st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:", min_size=1, max_size=200).map(
+                lambda token: f"/account/email/confirm/{token}/"
+            ),
+        ),
+        lambda p: {"email": JUNK},
+        actors=("anonymous", "alice"),
+    ),
     "account details": Endpoint(
         at("/account/details/"),
         lambda p: {"email": maybe(st.emails()), "language": maybe(LANGUAGES)},
@@ -342,6 +369,9 @@ def valid_bodies(p: People) -> dict[str, dict]:
         "/quiz/": {},
         f"/quiz/attempt/{p.attempt.pk}/answer/": {"question": question.pk, "choice": question.choices.first().pk},
         "/account/details/": {"email": "new@example.org", "language": "fr"},
+        "/account/merge/": {"choice": "merge"},
+        "/account/email/": {"email": "new@example.org", "password": PASSWORD},
+        f"/account/email/confirm/{EmailChange(p.alice, 'new@example.org').token()}/": {},
         "/account/password/": {
             "old_password": PASSWORD,
             "new_password1": "another 42 pass",

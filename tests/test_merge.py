@@ -225,8 +225,9 @@ def test_signing_in_replays_a_card_the_visitor_and_the_account_both_studied(clie
     guests_card = CardState.objects.get(learner__user=None, question=question)
 
     response = client.post("/account/signin/", {"username": "alice", "password": "correct horse battery"})
-
     assert response.status_code == 302
+    assert client.post(response.headers["Location"], {"choice": "merge"}).status_code == 302
+
     assert not Learner.objects.filter(pk=guests_card.learner_id).exists()
     logs = history(account, question)
     assert len(logs) == 2

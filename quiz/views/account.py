@@ -1,11 +1,13 @@
 """Accounts: sign up, sign in, sign out, passwords, and closing an account.
 Studying needs none of them; an account keeps progress across devices.
-Signing in brings a visitor's progress along (quiz/learners.py)."""
+Signing up brings a visitor's progress along; signing in asks first (`merge`,
+quiz/learners.py)."""
 
 from __future__ import annotations
 
+import time
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,14 +21,24 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy, translate_url
 from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from quiz.accounts import delete_account
-from quiz.forms import AnkiForm, DeleteAccountForm, EmailForm, LanguageForm, LearnerPasswordResetForm, SignUpForm
-from quiz.learners import current_learner, get_learner, save_learner
+from quiz.accounts import EmailChange, delete_account, send_account_mail
+from quiz.forms import (
+    AnkiForm,
+    DeleteAccountForm,
+    EmailChangeForm,
+    LanguageForm,
+    LearnerPasswordResetForm,
+    MergeForm,
+    SignUpForm,
+)
+from quiz.learners import current_learner, get_learner, pending_guest, save_learner, settle_pending_guest
 from quiz.models import Learner
-from quiz.throttle import PASSWORD_RESETS, SIGNUPS, limit_posts
+from quiz.security_events import Event, Outcome, record
+from quiz.throttle import EMAIL_CHANGES, PASSWORD_RESETS, SIGNUPS, limit_posts, too_many_requests
 
 
 def account_context(request: HttpRequest, **forms: BaseForm) -> dict:
@@ -34,7 +46,6 @@ def account_context(request: HttpRequest, **forms: BaseForm) -> dict:
     learner = get_learner(request, create=False)
     context: dict = {"learner": learner, "anki_form": AnkiForm(initial={"language": get_language()})}
     if request.user.is_authenticated:
-        context["email_form"] = EmailForm(instance=request.user)
         context["language_form"] = LanguageForm(instance=learner)
     return {**context, **forms}
 
@@ -47,13 +58,12 @@ def account(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def account_details(request: HttpRequest) -> HttpResponse:
-    """The account's email address and preferred language, saved together."""
-    email_form = EmailForm(request.POST, instance=request.user)
+    """The account's preferred language. (The e-mail address has its own form,
+    with the password and a confirmation: `email_change`.)"""
     language_form = LanguageForm(request.POST, instance=current_learner(request))
-    if not (email_form.is_valid() and language_form.is_valid()):
-        context = account_context(request, email_form=email_form, language_form=language_form)
+    if not language_form.is_valid():
+        context = account_context(request, language_form=language_form)
         return render(request, "account/account.html", context, status=400)
-    email_form.save()
     language = save_learner(request, language_form.save(commit=False)).language
     if not language:
         messages.success(request, gettext("Your account details were saved."))
@@ -90,6 +100,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         # No authenticate() here: the password was just set, so there is nothing to throttle.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        # A new account has nothing a planted session could mix into: no need to ask.
+        settle_pending_guest(request, keep=True)
         messages.success(request, gettext("Your account was created. Your progress so far is in it."))
         return HttpResponseRedirect(reverse("quiz:progress"))
     return render(request, "account/signup.html", {"form": form}, status=400 if form.errors else 200)
@@ -110,12 +122,97 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)
+        if pending_guest(self.request) is not None:
+            # The visitor's progress found in this browser waits for the learner's say.
+            query = urlencode({"next": response["Location"]})
+            response = HttpResponseRedirect(f"{reverse('quiz:account-merge')}?{query}")
         language = Learner.objects.filter(user=form.get_user()).values_list("language", flat=True).first()
         if not language:
             return response
         response = HttpResponseRedirect(translate_url(response["Location"], language))
         set_language_cookie(response, language)
         return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def merge(request: HttpRequest) -> HttpResponse:
+    """After sign-in: add the progress this browser held as a visitor to the
+    account, or discard it; then on to where signing in was going."""
+    form = MergeForm(request.POST if request.method == "POST" else None, initial={"next": request.GET.get("next")})
+    guest = pending_guest(request)
+    if guest is None:
+        return HttpResponseRedirect(after_merge(request, request.POST.get("next") or request.GET.get("next")))
+    if request.method == "POST" and form.is_valid():
+        keep = form.cleaned_data["choice"] == MergeForm.MERGE
+        settle_pending_guest(request, keep=keep)
+        if keep:
+            messages.success(request, gettext("The progress from this browser is now in your account."))
+        else:
+            messages.success(request, gettext("The progress from this browser was discarded."))
+        return HttpResponseRedirect(after_merge(request, form.cleaned_data["next"]))
+    context = {"form": form, "cards": guest.cards.count(), "answers": guest.reviews.count()}
+    return render(request, "account/merge.html", context, status=400 if form.errors else 200)
+
+
+def after_merge(request: HttpRequest, url: str | None) -> str:
+    """The sign-in's `next`, if it is a page of this site, in the page's language."""
+    allowed = url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure())
+    if not url or not allowed or urlsplit(url).path == request.path:
+        url = reverse(settings.LOGIN_REDIRECT_URL)
+    return translate_url(url, get_language())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@limit_posts(EMAIL_CHANGES)
+def email_change(request: HttpRequest) -> HttpResponse:
+    """Ask for a new e-mail address, with the password. Nothing changes yet: the
+    new address gets a link to confirm it, the current one a notice."""
+    user = cast(User, request.user)  # @login_required
+    if request.method == "POST" and (seconds := EMAIL_CHANGES.wait(f"user:{user.pk}", time.time())):
+        # Per account too, so that many addresses cannot flood the account's inbox.
+        record(Event.EMAIL_CHANGE, request, user_id=user.pk, outcome=Outcome.REFUSED)
+        return too_many_requests(request, seconds)
+    form = EmailChangeForm(request, request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not form.is_valid():
+            if form.has_error("password"):
+                record(Event.EMAIL_CHANGE, request, user_id=user.pk, outcome=Outcome.FAILURE, reason="password")
+            return render(request, "account/email_change.html", {"form": form}, status=400)
+        change = EmailChange(user, form.cleaned_data["email"])
+        send_account_mail(request, user, change.new, "email_change_confirm", token=change.token())
+        if user.email:
+            send_account_mail(request, user, user.email, "email_change_notice")
+        record(Event.EMAIL_CHANGE, request, user_id=user.pk, outcome=Outcome.REQUESTED)
+        messages.success(
+            request,
+            gettext("We sent a link to %(email)s. Your address changes when you open it and confirm.")
+            % {"email": change.new},
+        )
+        return HttpResponseRedirect(reverse("quiz:account"))
+    return render(request, "account/email_change.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link sent to the new address: a page with a button, and the change
+    only on its POST, so a mail scanner opening the link changes nothing."""
+    user = cast(User, request.user)  # @login_required
+    change = EmailChange.load(token, user)
+    if change is None:
+        record(Event.EMAIL_CHANGE, request, user_id=user.pk, outcome=Outcome.FAILURE, reason="link")
+        return render(request, "account/email_change_confirm.html", {"change": None}, status=400)
+    if request.method == "GET":
+        return render(request, "account/email_change_confirm.html", {"change": change})
+    old = user.email
+    change.apply()
+    if old:
+        send_account_mail(request, user, old, "email_changed")
+    record(Event.EMAIL_CHANGE, request, user_id=user.pk, outcome=Outcome.SUCCESS)
+    messages.success(request, gettext("Your email address was changed."))
+    return HttpResponseRedirect(reverse("quiz:account"))
 
 
 class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
@@ -149,12 +246,20 @@ password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
 @login_required
 @require_http_methods(["GET", "POST"])
 def delete(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)  # @login_required
+    if user.is_staff or user.is_superuser:
+        # Deleting a staff account would take its admin log and its name in the
+        # content history with it: a superuser removes staff in the admin instead.
+        if request.method == "POST":
+            record(Event.ACCOUNT_DELETED, request, user_id=user.pk, outcome=Outcome.REFUSED, staff=True)
+        return render(request, "account/delete_staff.html", status=403)
     form = DeleteAccountForm(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        user = cast(User, request.user)  # @login_required
         # Sign out first: signing out writes to django-axes' log, which must go too.
+        user_id = user.pk  # delete() clears it
         logout(request)
         delete_account(user)
+        record(Event.ACCOUNT_DELETED, request, user_id=user_id, outcome=Outcome.SUCCESS)
         messages.success(request, gettext("Your account and all your progress were deleted."))
         return HttpResponseRedirect(reverse("quiz:home"))
     return render(request, "account/delete.html", {"form": form}, status=400 if form.errors else 200)

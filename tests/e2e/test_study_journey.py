@@ -184,7 +184,7 @@ def test_a_signed_in_learners_account_pages_are_accessible(site, page: Page, con
     page.get_by_label("Username").fill("fern")
     page.get_by_label("Password").fill("a long passphrase 42")
     page.get_by_role("button", name="Sign in").click()
-    for path in ["/account/", "/account/password/", "/account/delete/", "/ar/account/"]:
+    for path in ["/account/", "/account/email/", "/account/password/", "/account/delete/", "/ar/account/"]:
         page.goto(f"{site}{path}")
         assert_accessible(page)
     assert console_errors == []
