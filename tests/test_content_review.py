@@ -548,3 +548,11 @@ def test_the_right_choice_is_the_longest_in_at_most_a_third_of_multiple_choice_q
         if right >= max(lengths):
             longest.append(question["key"])
     assert len(longest) * 3 <= len(choice_questions), longest
+
+
+def test_brazilian_portuguese_says_abalos_musculares_where_the_english_says_twitching():
+    # Fasciculação only where the English says fasciculation, or as the gloss in brackets.
+    for text in texts(DATA):
+        if not re.search("fascic", text["en"], re.IGNORECASE):
+            assert "fasciculaç" not in re.sub(r"\(fasciculaç\w+\)", "", text["pt-br"]).lower(), text["pt-br"]
+    assert QUESTIONS["frequency-depends-on"]["prompt"]["pt-br"].startswith("Seus abalos musculares são desencadeados")
