@@ -162,18 +162,20 @@ def test_english_spelling_is_american():
 
 
 def test_benign_is_defined_where_a_learner_first_meets_it():
-    assert "Benign means harmless: not caused by a disease." in FACTS["twitching-is-random"]["statement"]["en"]
+    # The gloss is the app's: it sits in the explanation, not in the article's statement.
+    assert FACTS["twitching-is-random"]["explanation"]["en"].startswith("Benign means harmless.")
+    assert "not a sign of a neurological disease" in FACTS["twitching-is-random"]["explanation"]["en"]
     # Warning signs come first in a study session; this is the first card that says benign.
-    assert (
-        "which means harmless and not caused by disease"
-        in QUESTIONS["which-symptom-is-concerning"]["explanation"]["en"]
-    )
+    assert "benign, which means harmless" in QUESTIONS["which-symptom-is-concerning"]["explanation"]["en"]
     assert "what benign means" in TOPICS["what-they-are"]["description"]["en"]
 
 
 def test_exercise_intolerance_is_explained_in_plain_words():
-    assert "cannot exercise as hard or as long" in FACTS["bfs-exercise-intolerance"]["statement"]["en"]
-    assert "Exercise intolerance means" in FACTS["bfs-cramping"]["explanation"]["en"]
+    explanation = FACTS["bfs-exercise-intolerance"]["explanation"]["en"]
+    assert explanation.startswith("Exercise intolerance means you cannot exercise as hard or as long")
+    # The gloss sits close to weakness: the explanation says the article tells the two apart.
+    assert "The article does not call it weakness." in explanation
+    assert "cannot exercise" not in FACTS["bfs-exercise-intolerance"]["statement"]["en"]
     assert "（运动能力下降" in FACTS["bfs-cramping"]["statement"]["zh-hans"]
 
 
@@ -229,7 +231,7 @@ def test_german_uses_lay_words_for_exercise_intolerance_and_fatigue():
 def test_brazilian_portuguese_defines_the_term_and_drops_contracoes_involuntarias():
     portuguese = all_in("pt-br")
     assert "contraç" not in portuguese.lower()
-    assert "pequenos tremores musculares (fasciculações)" in FACTS["what-a-fasciculation-is"]["statement"]["pt-br"]
+    assert "pequenos abalos musculares (fasciculações)" in FACTS["what-a-fasciculation-is"]["statement"]["pt-br"]
     assert "personal trainer" in FACTS["article-writer"]["statement"]["pt-br"]
     assert "é a neurologista citada" in QUESTIONS["writer-is-the-neurologist"]["prompt"]["pt-br"]
 
@@ -315,3 +317,242 @@ def test_the_disclaimer_says_to_call_emergency_services_in_every_language(client
         html = client.get("/" if code == "en" else f"/{code}/").content.decode()
     footer = html[html.index('id="disclaimer"') :]
     assert escape(line) in footer
+
+
+# Third review (issue 23): the misleading framings
+
+
+def test_which_gym_exercise_has_no_distractor_the_article_ties_to_weightlifting():
+    # Squats and deadlifts are intense weightlifting, which especially injures the membranes (paragraph 9).
+    assert wrong_choices("which-gym-exercise") == {"Playing the piano", "Typing on a keyboard", "Knitting"}
+    assert "intense weightlifting in general" in QUESTIONS["which-gym-exercise"]["explanation"]["en"]
+    assert "Sentadillas" not in all_in("es", QUESTIONS["which-gym-exercise"])
+
+
+NOT_PROGRESSIVE = {
+    "en": "it is not progressive: it does not keep getting worse",
+    "es": "no es progresivo",
+    "fr": "n’est pas évolutif",
+    "de": "nicht fortschreitend",
+    "pt-br": "não é progressiva",
+    "ar": "ليست متفاقمة",
+    "zh-hans": "不是进行性的",
+    "hi": "लगातार बिगड़ता नहीं रहता",
+}
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_the_bfs_topic_says_not_progressive_not_that_it_never_gets_worse(code):
+    assert NOT_PROGRESSIVE[code] in TOPICS["bfs"]["description"][code]
+    assert "does not get worse" not in TOPICS["bfs"]["description"]["en"]
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_the_injury_behind_unstable_membranes_is_attributed_to_the_neurologist(code):
+    assert FACTS["injury-makes-membranes-unstable"]["statement"]["en"].startswith("Dr. Geraci says")
+    assert EXPERT_NAME[code] in FACTS["injury-makes-membranes-unstable"]["statement"][code]
+    assert EXPERT_NAME[code] in QUESTIONS["what-makes-membranes-unstable"]["prompt"][code]
+    assert QUESTIONS["what-makes-membranes-unstable"]["answer"]["en"].startswith("Injury, he says")
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_random_twitching_is_the_neurologists_word_and_benign_is_glossed_in_the_explanation(code):
+    fact = FACTS["twitching-is-random"]
+    assert fact["statement"]["en"] == (
+        "Dr. Geraci, the neurologist in the article, calls benign twitching “simply a random phenomenon”."
+    )
+    assert EXPERT_NAME[code] in fact["statement"][code]
+    assert "Benign means" not in fact["statement"]["en"]
+    assert "inofensivo" not in fact["statement"]["es"] and "inofensivo" in fact["explanation"]["es"]
+
+
+APP_GLOSS = re.compile(r" means |that is,|i\.e\.|in other words", re.IGNORECASE)
+
+
+def test_no_fact_statement_carries_an_unmarked_app_gloss():
+    # The app's own explanatory words go in the explanation, or in [square brackets].
+    glossed = [
+        fact["key"] for fact in DATA["facts"] if APP_GLOSS.search(re.sub(r"\[[^\]]*\]", "", fact["statement"]["en"]))
+    ]
+    assert not glossed
+
+
+# Third review: the minor points
+
+
+def test_the_neurologist_is_quoted_not_the_author_of_the_articles_medical_prose():
+    assert "medical explanation in the article comes from" not in all_in("en")
+    fact = FACTS["geraci-is-a-neurologist"]
+    assert fact["statement"]["en"] == "The article quotes a neurologist, Dr. Anthony P. Geraci, on why muscles twitch."
+    # The article does not say the writer asked him anything.
+    assert "asks" not in fact["explanation"]["en"]
+    assert "for the short medical answer" in FACTS["article-writer"]["explanation"]["en"]
+
+
+def test_nothing_the_article_does_not_say_about_his_posts_and_the_field():
+    assert "teaches" not in FACTS["geraci-professor"]["statement"]["en"]
+    assert FACTS["geraci-professor"]["statement"]["en"].startswith("Dr. Geraci is an associate professor of neurology")
+    assert "belongs to" not in FACTS["geraci-director"]["explanation"]["en"]
+
+
+def test_intense_weightlifting_is_what_the_article_singles_out_not_a_strong_cause():
+    assert "strong cause" not in all_in("en")
+    assert FACTS["intense-weightlifting"]["statement"]["en"] == (
+        "The article says this membrane injury comes especially from intense weightlifting."
+    )
+    assert "stark" not in FACTS["intense-weightlifting"]["statement"]["de"]
+
+
+def test_the_article_says_not_progressive_without_stressing_it():
+    assert "stresses" not in all_in("en")
+    assert "the article says it is not progressive" in FACTS["bfs-not-progressive"]["explanation"]["en"]
+
+
+def test_which_exercise_is_a_trigger_has_no_exercise_among_its_distractors():
+    # Every workout injures the membranes (paragraph 8): an exercise would be defensible.
+    assert wrong_choices("which-exercise-is-a-trigger") == {
+        "Doing a crossword puzzle",
+        "Listening to music",
+        "Taking a warm bath",
+    }
+    assert "Yoga" not in all_in("de", QUESTIONS["which-exercise-is-a-trigger"])
+
+
+def test_example_of_no_weakness_names_no_one_and_no_single_muscle():
+    question = QUESTIONS["example-of-no-weakness"]
+    choices = [choice["text"]["en"] for choice in question["choices"]]
+    assert not any(choice.startswith("Their") or "one muscle" in choice for choice in choices)
+    assert "Still doing push-ups" in choices
+    assert "un seul muscle" not in all_in("fr", question)
+
+
+def test_the_random_twitch_card_does_not_clash_with_the_patterns_over_time():
+    question = QUESTIONS["is-there-a-pattern-in-each-twitch"]
+    assert "pattern" not in question["prompt"]["en"]
+    assert "the article lists many patterns" in question["explanation"]["en"]
+    assert "patrón" not in question["prompt"]["es"]
+
+
+def test_the_reassuring_combination_is_the_one_the_article_gives():
+    question = QUESTIONS["which-combination-is-reassuring"]
+    assert "the chances are pretty high that there is no neurological disease" in question["prompt"]["en"]
+    assert "tranquilizadora" not in question["prompt"]["es"]
+
+
+def test_weakness_is_named_outright_and_slurred_speech_is_the_example():
+    assert "are examples" not in FACTS["other-symptoms-count-too"]["statement"]["en"]
+    assert "Slurred speech is only one example." in FACTS["other-symptoms-count-too"]["statement"]["en"]
+    assert "They are examples." not in QUESTIONS["are-there-other-concerning-symptoms"]["answer"]["en"]
+    assert "It names weakness" in QUESTIONS["article-lists-every-symptom"]["explanation"]["en"]
+    assert "sont des exemples" not in FACTS["other-symptoms-count-too"]["statement"]["fr"]
+
+
+def test_stress_is_a_benign_cause_of_twitching_not_harmless_in_itself():
+    explanation = QUESTIONS["which-symptom-is-concerning"]["explanation"]["en"]
+    assert "twitching from workouts or emotional stress benign" in explanation
+    assert "not caused by disease" not in all_in("en")
+    assert "estrés emocional" in QUESTIONS["which-symptom-is-concerning"]["explanation"]["es"]
+
+
+def test_the_topic_lines_add_nothing_the_article_does_not_say():
+    assert "how it differs" not in TOPICS["what-they-are"]["description"]["en"]
+    assert "the fact that it is not a spasm" in TOPICS["what-they-are"]["description"]["en"]
+    assert "that need a doctor" not in TOPICS["when-to-worry"]["description"]["en"]
+    assert "this app's advice to see a doctor" in TOPICS["when-to-worry"]["description"]["en"]
+    assert TOPICS["triggers"]["description"]["en"] == "Specific activities that can set off benign twitching."
+    assert "después de las cuales" not in TOPICS["triggers"]["description"]["es"]
+
+
+# Third review: the translations
+
+
+def test_french_says_persistants_for_ongoing_and_professeur_agrege():
+    choices = [choice["text"]["fr"] for choice in QUESTIONS["which-matches-ongoing"]["choices"]]
+    assert "Persistants pendant quelques jours" in choices
+    assert not any(choice.startswith("Continus") for choice in choices)
+    assert "professeur associé" not in all_in("fr").lower()
+    assert QUESTIONS["geraci-academic-post"]["answer"]["fr"].startswith("Professeur agrégé (associate professor)")
+
+
+ONGOING_KEYS = [
+    "which-matches-ongoing",
+    "can-be-ongoing-much-longer",
+    "statement-about-ongoing",
+    "ongoing-for-longer",
+    "other-pattern-for-days",
+    "do-they-always-behave-the-same",
+]
+
+
+def test_hindi_says_jari_for_ongoing_and_no_obvious_weakness():
+    parts = [QUESTIONS.get(key) or FACTS[key] for key in ONGOING_KEYS] + [TOPICS["patterns"]]
+    for part in parts:
+        # लगातार is "continuously"; ongoing twitching is जारी (goes on).
+        assert "लगातार" not in all_in("hi", part), part
+    assert "जारी रहना" in all_in("hi", QUESTIONS["which-matches-ongoing"])
+    # स्पष्ट कमज़ोरी is "obvious weakness"; the article says noticeable.
+    assert "स्पष्ट कमज़ोरी" not in all_in("hi")
+    assert "महसूस होने वाली कमज़ोरी" in FACTS["weakness-is-a-warning-sign"]["statement"]["hi"]
+
+
+def test_arabic_says_pretty_high_not_very_high():
+    assert "مرتفع جدًا" not in all_in("ar")
+    assert "مرتفع إلى حدّ كبير" in QUESTIONS["does-reassurance-apply-with-weakness"]["explanation"]["ar"]
+
+
+def test_brazilian_portuguese_never_says_tremor():
+    # Tremor is a different clinical sign.
+    assert "tremor" not in all_in("pt-br").lower()
+    assert "abalos musculares" in FACTS["twitching-is-random"]["statement"]["pt-br"]
+
+
+def test_spanish_glosses_fatiga_and_says_no_autoprueba():
+    assert "cansancio" in FACTS["fatigue"]["statement"]["es"]
+    assert "autoprueba" not in all_in("es")
+
+
+def test_chinese_says_the_neurologist_treats_not_researches():
+    assert "专门研究" not in all_in("zh-hans")
+    assert "神经科医生是诊治大脑和神经疾病的医生" in FACTS["geraci-is-a-neurologist"]["explanation"]["zh-hans"]
+
+
+def test_the_catalogues_fix_the_plural_the_emergency_line_and_the_praise_of_the_source():
+    assert not any(re.search(r"%\S+ de (fatos|itens)", text) for text in translations(catalog("pt_BR")))
+    emergency = catalog("de").find(EMERGENCY).msgstr
+    assert "rufen Sie sofort den Rettungsdienst" in emergency and "Notruf" not in emergency
+    praise = {"es": "riguros", "fr": "rigoureu", "zh_Hans": "严谨", "ar": "مقال دقيق"}
+    for folder, word in praise.items():
+        assert not any(word in text for text in translations(catalog(folder))), folder
+
+
+# Third review: plain explanations and choices that do not give the answer away
+
+
+def test_the_median_reading_grade_of_the_explanations_is_at_most_8():
+    grade = readability.grader()
+    assert grade is not None, "textstat is a development dependency (requirements-dev.txt)"
+    # Learners read a question's explanation after every answer, and a fact's on its Learn page.
+    questions = [(key, question["explanation"]["en"]) for key, question in QUESTIONS.items()]
+    facts = [(fact["key"], fact["explanation"]["en"]) for fact in DATA["facts"]]
+    for explanations in (questions, facts, questions + facts):
+        assert readability.median_grade(readability.grades(explanations, grade)) <= readability.GRADE_LIMIT
+    assert grade(FACTS["bfs-cramping"]["explanation"]["en"]) <= readability.GRADE_LIMIT
+
+
+def test_the_right_choice_is_the_longest_in_at_most_a_third_of_multiple_choice_questions():
+    choice_questions = [question for question in QUESTIONS.values() if question["kind"] == "multiple_choice"]
+    longest = []
+    for question in choice_questions:
+        lengths = [len(choice["text"]["en"]) for choice in question["choices"]]
+        right = next(len(choice["text"]["en"]) for choice in question["choices"] if choice["correct"])
+        if right >= max(lengths):
+            longest.append(question["key"])
+    assert len(longest) * 3 <= len(choice_questions), longest
+
+
+def test_brazilian_portuguese_says_abalos_musculares_where_the_english_says_twitching():
+    # Fasciculação only where the English says fasciculation, or as the gloss in brackets.
+    for text in texts(DATA):
+        if not re.search("fascic", text["en"], re.IGNORECASE):
+            assert "fasciculaç" not in re.sub(r"\(fasciculaç\w+\)", "", text["pt-br"]).lower(), text["pt-br"]
+    assert QUESTIONS["frequency-depends-on"]["prompt"]["pt-br"].startswith("Seus abalos musculares são desencadeados")
