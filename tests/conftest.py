@@ -9,9 +9,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import translation
 
 from quiz import content_file
 from quiz.models import Choice, Fact, Learner, LoadedKey, Question, Source, Topic
@@ -24,6 +26,14 @@ def fast_password_hashing():
     tests create many users and test nothing about hashing strength."""
     with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
         yield
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """LocaleMiddleware activates a page's language in the test's thread and leaves
+    it there: a test that asked for a German page must not make the next one German."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
