@@ -316,7 +316,10 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Twitch Facts <noreply@localh
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username", ["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+# Off: axes would clear every failure from the address, whatever the username,
+# so a sign-in to one's own account would reset guesses at anyone else's.
+# A sign-in clears only its own username's failures from its address (quiz/accounts.py).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
 AXES_CLIENT_IP_CALLABLE = "quiz.accounts.client_ip"
 AXES_VERBOSE = False

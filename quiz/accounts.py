@@ -7,7 +7,9 @@ import ipaddress
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpRequest
 
 from quiz.models import Learner
@@ -33,6 +35,17 @@ def client_ip(request: HttpRequest) -> str:
         except ValueError:
             continue
     return ""
+
+
+@receiver(user_logged_in, dispatch_uid="quiz.accounts.forgive_own_failures")
+def forgive_own_failures(sender, request: HttpRequest | None, user: AbstractBaseUser, **kwargs) -> None:
+    """A sign-in forgives the signed-in user's own wrong passwords from this
+    address, and nothing else (AXES_RESET_ON_SUCCESS is off): failures for other
+    usernames from here, or for theirs from elsewhere, still count. Axes' own
+    reset would delete every failure from the address, whatever the username."""
+    if request is None:
+        return
+    AccessAttempt.objects.filter(username=user.get_username(), ip_address=client_ip(request)).delete()
 
 
 @transaction.atomic

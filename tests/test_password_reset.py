@@ -96,7 +96,9 @@ def test_reset_requests_and_the_reset_are_logged_without_the_address(client, ali
     client.post("/account/password/reset/", {"email": "alice@example.org"}, REMOTE_ADDR="203.0.113.7")
     link = re.search(r"http://testserver(/account/password/reset/\S+/)", mail.outbox[-1].body).group(1)
     set_password = client.get(link, follow=True).redirect_chain[-1][0]
-    client.post(set_password, {"new_password1": "a brand new passphrase 17", "new_password2": "a brand new passphrase 17"})
+    client.post(
+        set_password, {"new_password1": "a brand new passphrase 17", "new_password2": "a brand new passphrase 17"}
+    )
     logged = security_events(caplog)
     request = {"event": "password_reset_request", "client": "203.0.113.7", "outcome": "requested"}
     assert {**request, "user_id": None} in logged

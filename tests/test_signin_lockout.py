@@ -29,7 +29,6 @@ def lock_out_from_elsewhere(username: str, failures: int) -> None:
         sign_in(browser(f"198.51.100.{n + 1}"), username, "a wrong guess")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 1: a sign-in clears every failure from its address")
 def test_signing_in_to_ones_own_account_does_not_clear_guesses_at_another(alice, bob, settings):
     attacker = browser("203.0.113.5")
     for _round in range(3):

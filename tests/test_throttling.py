@@ -138,7 +138,9 @@ FINDING_12 = "issue 17, finding 12: limits count IPv6 addresses one by one and r
 @pytest.mark.xfail(strict=True, reason=FINDING_12)
 def test_one_ipv6_network_cannot_try_many_usernames_from_many_of_its_addresses(client, db, settings):
     for n in range(settings.AXES_FAILURE_LIMIT):
-        client.post("/account/signin/", {"username": f"user{n}", "password": "wrong"}, REMOTE_ADDR=f"2001:db8:1:2::{n + 1}")
+        client.post(
+            "/account/signin/", {"username": f"user{n}", "password": "wrong"}, REMOTE_ADDR=f"2001:db8:1:2::{n + 1}"
+        )
     response = client.post(
         "/account/signin/", {"username": "someone", "password": "wrong"}, REMOTE_ADDR="2001:db8:1:2:ffff::9"
     )
