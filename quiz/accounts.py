@@ -1,16 +1,19 @@
-"""Accounts: who the client is, for sign-in throttling, and closing an account."""
+"""Accounts: who the client is, for sign-in throttling, the browsers that
+signed in before, and closing an account."""
 
 from __future__ import annotations
 
 import ipaddress
+import secrets
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in
+from django.core import signing
 from django.db import transaction
 from django.dispatch import receiver
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 
 from quiz.models import Learner
 
@@ -35,6 +38,56 @@ def client_ip(request: HttpRequest) -> str:
         except ValueError:
             continue
     return ""
+
+
+# The lockout parameters (settings.AXES_LOCKOUT_PARAMETERS): wrong passwords are
+# counted per address, per username and per pair; from a browser that signed in
+# as the username before, per pair only, so no one else can lock its owner out.
+EVERYONE = ["ip_address", "username", ["username", "ip_address"]]
+KNOWN_DEVICE = [["username", "ip_address"]]
+DEVICE_COOKIE = settings.SIGNIN_DEVICE_COOKIE_NAME
+DEVICE_SALT = "quiz.accounts.device"
+
+
+def lockout_parameters(request: object, credentials: dict | None) -> list:
+    """How django-axes counts this sign-in's failures (OWASP's "device cookies")."""
+    username = (credentials or {}).get("username")
+    if isinstance(request, HttpRequest) and username and device_username(request) == username:
+        return KNOWN_DEVICE
+    return EVERYONE
+
+
+def mark_device(response: HttpResponseBase, username: str) -> None:
+    """Remember, in a signed HttpOnly cookie, that this browser signed in as
+    `username` (with a random nonce, so each browser's cookie is its own)."""
+    value = signing.dumps({"user": username, "nonce": secrets.token_urlsafe(12)}, salt=DEVICE_SALT)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=settings.SIGNIN_DEVICE_DAYS * 86400,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def device_username(request: HttpRequest) -> str | None:
+    """The username this browser signed in as before, if its cookie is genuine and not expired."""
+    value = request.COOKIES.get(DEVICE_COOKIE)
+    if not value:
+        return None
+    try:
+        data = signing.loads(value, salt=DEVICE_SALT, max_age=settings.SIGNIN_DEVICE_DAYS * 86400)
+    except signing.BadSignature:
+        return None
+    user = data.get("user") if isinstance(data, dict) else None
+    return user if isinstance(user, str) else None
+
+
+def lift_lockout(user: AbstractBaseUser) -> None:
+    """Forget every wrong password for the user's username, from anywhere: a
+    completed password reset proved the account's email, so its owner is back."""
+    AccessAttempt.objects.filter(username=user.get_username()).delete()
 
 
 @receiver(user_logged_in, dispatch_uid="quiz.accounts.forgive_own_failures")

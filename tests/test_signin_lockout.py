@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from django.core import mail
 from django.test import Client
 
@@ -48,7 +47,6 @@ def test_signing_in_forgives_ones_own_mistakes(alice, settings):
         mine.post("/account/signout/")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 5: anyone can lock the owner out of her own account")
 def test_an_attacker_cannot_lock_the_owner_out_of_a_browser_she_signed_in_from(alice, settings):
     mine = browser("192.0.2.10")
     assert sign_in(mine, "alice", PASSWORD).status_code == 302
@@ -60,7 +58,6 @@ def test_an_attacker_cannot_lock_the_owner_out_of_a_browser_she_signed_in_from(a
     assert sign_in(mine, "alice", PASSWORD).status_code == 302
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 5: a completed password reset does not lift the lock")
 def test_a_completed_password_reset_lifts_the_lock_on_a_new_browser(alice, settings):
     lock_out_from_elsewhere("alice", 2 * settings.AXES_FAILURE_LIMIT)
     new = browser("192.0.2.11")
@@ -74,3 +71,39 @@ def test_a_completed_password_reset_lifts_the_lock_on_a_new_browser(alice, setti
     done = new.post(set_password, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert done.status_code == 302
     assert sign_in(new, "alice", NEW_PASSWORD).status_code == 302
+
+
+def test_a_device_cookie_lifts_only_its_own_usernames_lock(alice, bob, settings):
+    mine = browser("192.0.2.10")
+    assert sign_in(mine, "alice", PASSWORD).status_code == 302
+    mine.post("/account/signout/")
+    lock_out_from_elsewhere("bob", 2 * settings.AXES_FAILURE_LIMIT)
+    assert sign_in(mine, "bob", PASSWORD).status_code == 429
+
+
+def test_a_forged_device_cookie_is_ignored(alice, settings):
+    from quiz.accounts import DEVICE_COOKIE
+
+    lock_out_from_elsewhere("alice", 2 * settings.AXES_FAILURE_LIMIT)
+    forged = browser("192.0.2.10")
+    forged.cookies[DEVICE_COOKIE] = "alice:nonce:forged-signature"
+    assert sign_in(forged, "alice", PASSWORD).status_code == 429
+
+
+def test_the_device_cookie_is_http_only_and_names_no_secret(alice):
+    from quiz.accounts import DEVICE_COOKIE
+
+    mine = browser("192.0.2.10")
+    response = sign_in(mine, "alice", PASSWORD)
+    cookie = response.cookies[DEVICE_COOKIE]
+    assert cookie["httponly"]
+    assert PASSWORD not in cookie.value
+
+
+def test_wrong_passwords_from_a_known_browser_still_lock_that_browser(alice, settings):
+    mine = browser("192.0.2.10")
+    assert sign_in(mine, "alice", PASSWORD).status_code == 302
+    mine.post("/account/signout/")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        sign_in(mine, "alice", "a wrong guess")
+    assert sign_in(mine, "alice", PASSWORD).status_code == 429

@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from quiz.accounts import delete_account
+from quiz.accounts import delete_account, lift_lockout, mark_device
 from quiz.forms import AnkiForm, DeleteAccountForm, EmailForm, LanguageForm, LearnerPasswordResetForm, SignUpForm
 from quiz.learners import current_learner, get_learner, save_learner
 from quiz.models import Learner
@@ -91,7 +91,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         # No authenticate() here: the password was just set, so there is nothing to throttle.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, gettext("Your account was created. Your progress so far is in it."))
-        return HttpResponseRedirect(reverse("quiz:progress"))
+        response = HttpResponseRedirect(reverse("quiz:progress"))
+        mark_device(response, user.get_username())
+        return response
     return render(request, "account/signup.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -110,11 +112,13 @@ class SignInView(auth_views.LoginView):
 
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)
-        language = Learner.objects.filter(user=form.get_user()).values_list("language", flat=True).first()
-        if not language:
-            return response
-        response = HttpResponseRedirect(translate_url(response["Location"], language))
-        set_language_cookie(response, language)
+        user = form.get_user()
+        language = Learner.objects.filter(user=user).values_list("language", flat=True).first()
+        if language:
+            response = HttpResponseRedirect(translate_url(response["Location"], language))
+            set_language_cookie(response, language)
+        # This browser may sign in as this user even while someone else's guesses lock the username.
+        mark_device(response, user.get_username())
         return response
 
 
@@ -138,9 +142,23 @@ password_reset = limit_posts(PASSWORD_RESETS)(
     )
 )
 password_reset_sent = auth_views.PasswordResetDoneView.as_view(template_name="account/password_reset_sent.html")
-password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="account/password_reset_confirm.html", success_url=reverse_lazy("quiz:password-reset-complete")
-)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset link, which also lifts a lockout of the username: the
+    link proved the account's email, so its owner can always get back in."""
+
+    template_name = "account/password_reset_confirm.html"
+    success_url = reverse_lazy("quiz:password-reset-complete")
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        lift_lockout(form.user)
+        mark_device(response, form.user.get_username())
+        return response
+
+
+password_reset_confirm = PasswordResetConfirmView.as_view()
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
     template_name="account/password_reset_complete.html"
 )
