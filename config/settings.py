@@ -331,6 +331,8 @@ AXES_VERBOSE = False
 # Other limits per client address (quiz/throttle.py): every POST counts.
 THROTTLE_SIGNUPS_PER_HOUR = env_int("THROTTLE_SIGNUPS_PER_HOUR", 10)
 THROTTLE_PASSWORD_RESETS_PER_HOUR = env_int("THROTTLE_PASSWORD_RESETS_PER_HOUR", 5)
+# Each password change POST costs a password hash (and checks one): per user and per address.
+THROTTLE_PASSWORD_CHANGES_PER_HOUR = env_int("THROTTLE_PASSWORD_CHANGES_PER_HOUR", 10)
 THROTTLE_CSP_REPORTS_PER_MINUTE = env_int("THROTTLE_CSP_REPORTS_PER_MINUTE", 20)
 
 # Security headers. The policy allows no inline script or style: script files

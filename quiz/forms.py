@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils import translation
@@ -156,6 +156,26 @@ class DeleteAccountForm(forms.Form):
         if found is None or found.pk != user.pk:
             raise forms.ValidationError(_("This password is not right."), code="wrong_password")
         return password
+
+
+class CheckedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, with the old password checked through
+    authenticate(), so django-axes counts wrong ones as it does at sign-in."""
+
+    def __init__(self, user, *args, request: HttpRequest, **kwargs) -> None:
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        found = authenticate(self.request, username=self.user.get_username(), password=old_password)
+        if found is None or found.pk != self.user.pk:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+class AdminPasswordChangeForm(CheckedPasswordChangeForm):
+    required_css_class = "required"  # as the admin's own
 
 
 class LearnerPasswordResetForm(PasswordResetForm):

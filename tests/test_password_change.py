@@ -4,6 +4,9 @@ and per address, since every POST costs a password hash (issue 17, finding 3).""
 
 from __future__ import annotations
 
+import json
+import logging
+
 import pytest
 from django.test import Client
 
@@ -17,7 +20,6 @@ def change(client: Client, url: str, old: str, **extra):
     return client.post(url, data, **extra)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 3: the old password bypasses django-axes")
 @pytest.mark.parametrize("url", URLS)
 def test_wrong_old_passwords_count_toward_the_sign_in_lockout(client, charlie, settings, url):
     client.force_login(charlie)
@@ -29,7 +31,6 @@ def test_wrong_old_passwords_count_toward_the_sign_in_lockout(client, charlie, s
     assert charlie.check_password(PASSWORD)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 3: password changes are not limited")
 @pytest.mark.parametrize("url", URLS)
 def test_password_changes_are_limited_per_user_wherever_they_come_from(client, charlie, settings, url):
     settings.THROTTLE_PASSWORD_CHANGES_PER_HOUR = 2
@@ -43,7 +44,6 @@ def test_password_changes_are_limited_per_user_wherever_they_come_from(client, c
     assert charlie.check_password(PASSWORD)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 3: password changes are not limited")
 def test_password_changes_are_limited_per_address_whoever_is_signed_in(alice, bob, settings):
     settings.THROTTLE_PASSWORD_CHANGES_PER_HOUR = 2
     settings.AXES_FAILURE_LIMIT = 100
@@ -53,3 +53,18 @@ def test_password_changes_are_limited_per_address_whoever_is_signed_in(alice, bo
     url = "/account/password/"
     statuses = [change(first, url, "wrong").status_code, change(second, url, "wrong").status_code]
     assert statuses + [change(first, url, "wrong").status_code] == [200, 200, 429]
+
+
+@pytest.mark.parametrize(("url", "done"), [(URLS[0], "/account/"), (URLS[1], "/admin/password_change/done/")])
+def test_a_password_change_and_a_wrong_old_password_are_logged(client, charlie, caplog, url, done):
+    caplog.set_level(logging.INFO, logger="quiz.security")
+    client.force_login(charlie)
+    change(client, url, "a wrong guess")
+    response = change(client, url, PASSWORD)
+    assert (response.status_code, response.headers["Location"]) == (302, done)
+    charlie.refresh_from_db()
+    assert charlie.check_password(NEW_PASSWORD)
+    logged = [json.loads(r.getMessage()) for r in caplog.records if r.name == "quiz.security"]
+    changes = [(e["outcome"], e.get("wrong_password")) for e in logged if e["event"] == "password_change"]
+    assert changes == [("failure", True), ("success", None)]
+    assert "a wrong guess" not in caplog.text

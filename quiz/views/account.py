@@ -8,14 +8,14 @@ from typing import cast
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.messages.views import SuccessMessageMixin
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy, translate_url
 from django.utils import translation
@@ -23,10 +23,20 @@ from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quiz.accounts import delete_account, lift_lockout, mark_device
-from quiz.forms import AnkiForm, DeleteAccountForm, EmailForm, LanguageForm, LearnerPasswordResetForm, SignUpForm
+from quiz.forms import (
+    AdminPasswordChangeForm,
+    AnkiForm,
+    CheckedPasswordChangeForm,
+    DeleteAccountForm,
+    EmailForm,
+    LanguageForm,
+    LearnerPasswordResetForm,
+    SignUpForm,
+)
 from quiz.learners import current_learner, get_learner, save_learner
 from quiz.models import Learner
-from quiz.throttle import PASSWORD_RESETS, SIGNUPS, limit_posts
+from quiz.security_events import Event, Outcome, record
+from quiz.throttle import PASSWORD_CHANGES, PASSWORD_RESETS, SIGNUPS, limit_posts
 
 
 def account_context(request: HttpRequest, **forms: BaseForm) -> dict:
@@ -122,17 +132,68 @@ class SignInView(auth_views.LoginView):
         return response
 
 
-class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
+class CheckedPasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, with the old password checked through
+    django-axes (CheckedPasswordChangeForm), and logged."""
+
+    form_class = CheckedPasswordChangeForm
+
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form) -> HttpResponse:
+        record(Event.PASSWORD_CHANGE, self.request, user_id=self.request.user.pk, outcome=Outcome.SUCCESS)
+        return super().form_valid(form)
+
+    def form_invalid(self, form) -> HttpResponse:
+        wrong = form.has_error("old_password", "password_incorrect")
+        record(
+            Event.PASSWORD_CHANGE,
+            self.request,
+            user_id=self.request.user.pk,
+            outcome=Outcome.FAILURE,
+            wrong_password=wrong,
+        )
+        return super().form_invalid(form)
+
+
+class PasswordChangeView(SuccessMessageMixin, CheckedPasswordChangeView):
     template_name = "account/password_change.html"
     success_url = reverse_lazy("quiz:account")
     success_message = gettext_lazy("Your password was changed.")
 
 
+class AdminPasswordChangeView(CheckedPasswordChangeView):
+    form_class = AdminPasswordChangeForm
+
+
+@limit_posts(PASSWORD_CHANGES, per_user=True, event=Event.PASSWORD_CHANGE)
+def limited_admin_password_change(request: HttpRequest) -> HttpResponseBase:
+    """What AdminSite.password_change does, with our form: the admin's own
+    cannot be given the request that authenticate() needs."""
+    site = admin.site
+    request.current_app = site.name
+    view = AdminPasswordChangeView.as_view(
+        success_url=reverse("admin:password_change_done", current_app=site.name),
+        extra_context=site.each_context(request),
+        template_name=site.password_change_template or "registration/password_change_form.html",
+    )
+    return view(request)
+
+
+def admin_password_change(request: HttpRequest) -> HttpResponseBase:
+    """/admin/password_change/, in front of the admin's own: its checks
+    (staff, second factor) come from whatever admin site is in use, at request time."""
+    return admin.site.admin_view(limited_admin_password_change)(request)
+
+
 signin = SignInView.as_view()
 signout = auth_views.LogoutView.as_view()
-password_change = PasswordChangeView.as_view()
+password_change = limit_posts(PASSWORD_CHANGES, per_user=True, event=Event.PASSWORD_CHANGE)(
+    PasswordChangeView.as_view()
+)
 # Each request sends an email: limited per address, so the form cannot flood an inbox.
-password_reset = limit_posts(PASSWORD_RESETS)(
+password_reset = limit_posts(PASSWORD_RESETS, event=Event.PASSWORD_RESET_REQUEST)(
     auth_views.PasswordResetView.as_view(
         form_class=LearnerPasswordResetForm,
         template_name="account/password_reset.html",
