@@ -325,12 +325,15 @@ AXES_LOCKOUT_PARAMETERS = "quiz.accounts.lockout_parameters"
 # A sign-in clears only its own username's failures from its address (quiz/accounts.py).
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
-AXES_CLIENT_IP_CALLABLE = "quiz.accounts.client_ip"
+# Addresses as the limits count them: IPv4 one by one, IPv6 by /64.
+AXES_CLIENT_IP_CALLABLE = "quiz.accounts.counting_address"
 AXES_VERBOSE = False
 
 # Other limits per client address (quiz/throttle.py): every POST counts.
 THROTTLE_SIGNUPS_PER_HOUR = env_int("THROTTLE_SIGNUPS_PER_HOUR", 10)
 THROTTLE_PASSWORD_RESETS_PER_HOUR = env_int("THROTTLE_PASSWORD_RESETS_PER_HOUR", 5)
+# Reset mails to one account, from any number of addresses; beyond, silently none (the page is the same).
+THROTTLE_PASSWORD_RESETS_PER_ACCOUNT_PER_DAY = env_int("THROTTLE_PASSWORD_RESETS_PER_ACCOUNT_PER_DAY", 3)
 # Each password change POST costs a password hash (and checks one): per user and per address.
 THROTTLE_PASSWORD_CHANGES_PER_HOUR = env_int("THROTTLE_PASSWORD_CHANGES_PER_HOUR", 10)
 THROTTLE_CSP_REPORTS_PER_MINUTE = env_int("THROTTLE_CSP_REPORTS_PER_MINUTE", 20)

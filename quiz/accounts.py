@@ -4,6 +4,7 @@ signed in before, and closing an account."""
 from __future__ import annotations
 
 import ipaddress
+import logging
 import secrets
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -11,11 +12,19 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.signals import user_logged_in
 from django.core import signing
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponseBase
 
 from quiz.models import Learner
+
+logger = logging.getLogger(__name__)
+
+
+class DisallowedForwardedFor(SuspiciousOperation):
+    """The trusted proxies' X-Forwarded-For entry is not an IP address: they are
+    not set up as DJANGO_TRUSTED_PROXIES says. Django answers 400."""
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -24,20 +33,43 @@ def client_ip(request: HttpRequest) -> str:
     Each of our TRUSTED_PROXIES proxies appends the address it received from
     to X-Forwarded-For, so the client is that many entries from the end;
     entries before it were written by the client and prove nothing. Without a
-    proxy, with fewer entries than proxies, or with an entry that is not an IP
-    address, it is the connection's address."""
-    candidates = [request.META.get("REMOTE_ADDR", "")]
+    proxy it is the connection's address. Behind proxies, too few entries or
+    an entry that is not an IP address is a configuration error: the request
+    is refused, never counted on the proxy's own address (which would put
+    every client behind it under one limit)."""
     proxies = settings.TRUSTED_PROXIES
-    if proxies:
-        entries = [entry.strip() for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        if len(entries) >= proxies:
-            candidates.insert(0, entries[-proxies])
-    for candidate in candidates:
+    if not proxies:
         try:
-            return str(ipaddress.ip_address(candidate))
+            return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
         except ValueError:
-            continue
-    return ""
+            return ""
+    header = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    entries = [entry.strip() for entry in header.split(",")]
+    try:
+        return str(ipaddress.ip_address(entries[-proxies] if len(entries) >= proxies else ""))
+    except ValueError:
+        logger.error(
+            "X-Forwarded-For %r has no IP address %d entries from the end (DJANGO_TRUSTED_PROXIES): request refused",
+            header[:200],
+            proxies,
+        )
+        raise DisallowedForwardedFor("X-Forwarded-For does not match DJANGO_TRUSTED_PROXIES") from None
+
+
+def counting_address(request: HttpRequest) -> str:
+    """The client as limits and lockouts count it (settings.AXES_CLIENT_IP_CALLABLE,
+    quiz/throttle.py): an IPv4 address, or for IPv6 the client's /64 network,
+    written as its first address ("2001:db8:1:2::"), since one host or household
+    usually holds a whole /64. The security log keeps the exact `client_ip`."""
+    address = client_ip(request)
+    if not address:
+        return address
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False).network_address)
+    return address
 
 
 # The lockout parameters (settings.AXES_LOCKOUT_PARAMETERS): wrong passwords are
@@ -98,7 +130,7 @@ def forgive_own_failures(sender, request: HttpRequest | None, user: AbstractBase
     reset would delete every failure from the address, whatever the username."""
     if request is None:
         return
-    AccessAttempt.objects.filter(username=user.get_username(), ip_address=client_ip(request)).delete()
+    AccessAttempt.objects.filter(username=user.get_username(), ip_address=counting_address(request)).delete()
 
 
 @transaction.atomic

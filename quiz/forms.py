@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
@@ -178,15 +180,36 @@ class AdminPasswordChangeForm(CheckedPasswordChangeForm):
     required_css_class = "required"  # as the admin's own
 
 
+@dataclass(frozen=True)
+class ResetMail:
+    """One reset mail the form would send: to `user`, in `language`; `send()` sends it."""
+
+    user: User
+    language: str
+    send: Callable[[], None]
+
+
 class LearnerPasswordResetForm(PasswordResetForm):
-    """Sends the reset email in the learner's chosen language, or else in the
+    """Django's reset form, which hands its mails to the view (`mails`) instead
+    of sending them, each to go in the learner's chosen language, or else in the
     language of the page the request came from."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.mails: list[ResetMail] = []
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs) -> None:
         user = context["user"]
         language = Learner.objects.filter(user=user).values_list("language", flat=True).first()
-        with translation.override(language or translation.get_language()):
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+        language = language or translation.get_language()
+        send = super().send_mail
+
+        def send_in_language() -> None:
+            # Django's send_mail logs a failure to send, and does not raise it.
+            with translation.override(language):
+                send(subject_template_name, email_template_name, context, *args, **kwargs)
+
+        self.mails.append(ResetMail(user, language, send_in_language))
 
 
 class SignUpForm(UserCreationForm):

@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from redis.exceptions import RedisError
 
-from quiz.accounts import client_ip
+from quiz.accounts import counting_address
 from quiz.security_events import Event, Outcome, record
 
 logger = logging.getLogger(__name__)
@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Limit:
-    """At most `settings.<setting>` requests per client address (or other key)
-    in each fixed window of `seconds`."""
+    """At most `settings.<setting>` requests per client address (an IPv6 client's
+    /64, quiz.accounts.counting_address) or other key in each fixed window of `seconds`."""
 
     name: str
     setting: str
@@ -63,6 +63,8 @@ class Limit:
 
 SIGNUPS = Limit("signup", "THROTTLE_SIGNUPS_PER_HOUR", 3600)
 PASSWORD_RESETS = Limit("password-reset", "THROTTLE_PASSWORD_RESETS_PER_HOUR", 3600)
+# Per target account, whoever asks: one learner's inbox cannot be flooded from many addresses.
+PASSWORD_RESETS_PER_ACCOUNT = Limit("password-reset-account", "THROTTLE_PASSWORD_RESETS_PER_ACCOUNT_PER_DAY", 86400)
 CSP_REPORTS = Limit("csp-report", "THROTTLE_CSP_REPORTS_PER_MINUTE", 60)
 PASSWORD_CHANGES = Limit("password-change", "THROTTLE_PASSWORD_CHANGES_PER_HOUR", 3600)
 
@@ -88,7 +90,7 @@ def limit_posts(
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
             if request.method == "POST":
                 now = time.time()
-                keys = [client_ip(request)]
+                keys = [counting_address(request)]
                 user_id = request.user.pk if request.user.is_authenticated else None
                 if per_user and user_id is not None:
                     keys.append(f"user:{user_id}")

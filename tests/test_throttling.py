@@ -132,10 +132,6 @@ def test_sign_up_still_works_while_the_shared_cache_is_down(client, db, settings
     assert "Request limit signup not counted" in caplog.text
 
 
-FINDING_12 = "issue 17, finding 12: limits count IPv6 addresses one by one and reset mails per address only"
-
-
-@pytest.mark.xfail(strict=True, reason=FINDING_12)
 def test_one_ipv6_network_cannot_try_many_usernames_from_many_of_its_addresses(client, db, settings):
     for n in range(settings.AXES_FAILURE_LIMIT):
         client.post(
@@ -150,14 +146,12 @@ def test_one_ipv6_network_cannot_try_many_usernames_from_many_of_its_addresses(c
     assert other.status_code == 200
 
 
-@pytest.mark.xfail(strict=True, reason=FINDING_12)
 def test_sign_ups_from_one_ipv6_network_share_a_limit(client, db, settings, at_a_fixed_time):
     settings.THROTTLE_SIGNUPS_PER_HOUR = 1
     assert sign_up(client, "fern1", REMOTE_ADDR="2001:db8:1:2::1").status_code == 400
     assert sign_up(client, "fern2", REMOTE_ADDR="2001:db8:1:2::2").status_code == 429
 
 
-@pytest.mark.xfail(strict=True, reason=FINDING_12)
 def test_reset_mails_to_one_account_are_limited_silently_whoever_asks(client, alice, settings, at_a_fixed_time):
     settings.THROTTLE_PASSWORD_RESETS_PER_ACCOUNT_PER_DAY = 2
     responses = [

@@ -4,6 +4,7 @@ Signing in brings a visitor's progress along (quiz/learners.py)."""
 
 from __future__ import annotations
 
+import time
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -36,7 +37,7 @@ from quiz.forms import (
 from quiz.learners import current_learner, get_learner, save_learner
 from quiz.models import Learner
 from quiz.security_events import Event, Outcome, record
-from quiz.throttle import PASSWORD_CHANGES, PASSWORD_RESETS, SIGNUPS, limit_posts
+from quiz.throttle import PASSWORD_CHANGES, PASSWORD_RESETS, PASSWORD_RESETS_PER_ACCOUNT, SIGNUPS, limit_posts
 
 
 def account_context(request: HttpRequest, **forms: BaseForm) -> dict:
@@ -192,16 +193,29 @@ signout = auth_views.LogoutView.as_view()
 password_change = limit_posts(PASSWORD_CHANGES, per_user=True, event=Event.PASSWORD_CHANGE)(
     PasswordChangeView.as_view()
 )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset request. Each mail is also limited per account, whoever
+    asks; past the limit none goes, and the page says the same as ever."""
+
+    form_class = LearnerPasswordResetForm
+    template_name = "account/password_reset.html"
+    email_template_name = "account/password_reset_email.txt"
+    subject_template_name = "account/password_reset_subject.txt"
+    success_url = reverse_lazy("quiz:password-reset-sent")
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        for mail in form.mails:
+            if PASSWORD_RESETS_PER_ACCOUNT.wait(f"user:{mail.user.pk}", time.time()):
+                continue
+            mail.send()
+        return response
+
+
 # Each request sends an email: limited per address, so the form cannot flood an inbox.
-password_reset = limit_posts(PASSWORD_RESETS, event=Event.PASSWORD_RESET_REQUEST)(
-    auth_views.PasswordResetView.as_view(
-        form_class=LearnerPasswordResetForm,
-        template_name="account/password_reset.html",
-        email_template_name="account/password_reset_email.txt",
-        subject_template_name="account/password_reset_subject.txt",
-        success_url=reverse_lazy("quiz:password-reset-sent"),
-    )
-)
+password_reset = limit_posts(PASSWORD_RESETS, event=Event.PASSWORD_RESET_REQUEST)(PasswordResetView.as_view())
 password_reset_sent = auth_views.PasswordResetDoneView.as_view(template_name="account/password_reset_sent.html")
 
 
