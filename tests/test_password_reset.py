@@ -64,7 +64,6 @@ def wsgi(settings):
     request_finished.connect(close_old_connections)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 17: a reset for a known address answers only after the mail")
 def test_a_reset_answers_as_fast_for_an_address_with_an_account_as_without(rf, alice, settings, wsgi):
     settings.MAILERS = {"default": {"BACKEND": "tests.test_password_reset.SlowMailBackend"}}
     known, unknown = [], []
@@ -89,7 +88,6 @@ def security_events(caplog) -> list[dict]:
     return [json.loads(record.getMessage()) for record in caplog.records if record.name == "quiz.security"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 17: reset requests and resets are not logged")
 def test_reset_requests_and_the_reset_are_logged_without_the_address(client, alice, caplog):
     caplog.set_level(logging.INFO, logger="quiz.security")
     client.post("/account/password/reset/", {"email": "nobody@example.org"}, REMOTE_ADDR="203.0.113.7")

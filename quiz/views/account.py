@@ -4,7 +4,9 @@ Signing in brings a visitor's progress along (quiz/learners.py)."""
 
 from __future__ import annotations
 
+import logging
 import time
+from collections.abc import Callable
 from typing import cast
 from urllib.parse import urlsplit
 
@@ -38,6 +40,8 @@ from quiz.learners import current_learner, get_learner, save_learner
 from quiz.models import Learner
 from quiz.security_events import Event, Outcome, record
 from quiz.throttle import PASSWORD_CHANGES, PASSWORD_RESETS, PASSWORD_RESETS_PER_ACCOUNT, SIGNUPS, limit_posts
+
+logger = logging.getLogger(__name__)
 
 
 def account_context(request: HttpRequest, **forms: BaseForm) -> dict:
@@ -209,9 +213,34 @@ class PasswordResetView(auth_views.PasswordResetView):
         response = super().form_valid(form)
         for mail in form.mails:
             if PASSWORD_RESETS_PER_ACCOUNT.wait(f"user:{mail.user.pk}", time.time()):
+                record(
+                    Event.PASSWORD_RESET_REQUEST,
+                    self.request,
+                    user_id=mail.user.pk,
+                    outcome=Outcome.REFUSED,
+                    limit=PASSWORD_RESETS_PER_ACCOUNT.name,
+                )
                 continue
-            mail.send()
+            record(Event.PASSWORD_RESET_REQUEST, self.request, user_id=mail.user.pk, outcome=Outcome.REQUESTED)
+            # After the response, so it takes as long whether the address has an account or not.
+            after_response(response, mail.send)
+        if not form.mails:
+            record(Event.PASSWORD_RESET_REQUEST, self.request, user_id=None, outcome=Outcome.REQUESTED)
         return response
+
+
+def after_response(response: HttpResponseBase, work: Callable[[], None]) -> None:
+    """Run `work` once the response has been sent: WSGI and ASGI servers call
+    the response's close() after its last byte, and Django runs the response's
+    closers there. Django swallows a closer's exception, so it is logged here."""
+
+    def run() -> None:
+        try:
+            work()
+        except Exception:
+            logger.exception("Work after the response to %s failed", response)
+
+    response._resource_closers.append(run)  # type: ignore[attr-defined]  # the list close() runs; no public API
 
 
 # Each request sends an email: limited per address, so the form cannot flood an inbox.
@@ -226,10 +255,18 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "account/password_reset_confirm.html"
     success_url = reverse_lazy("quiz:password-reset-complete")
 
+    def dispatch(self, *args, **kwargs) -> HttpResponseBase:
+        response = super().dispatch(*args, **kwargs)
+        if not self.validlink:
+            user_id = self.user.pk if self.user is not None else None
+            record(Event.PASSWORD_RESET, self.request, user_id=user_id, outcome=Outcome.FAILURE)
+        return response
+
     def form_valid(self, form) -> HttpResponse:
         response = super().form_valid(form)
         lift_lockout(form.user)
         mark_device(response, form.user.get_username())
+        record(Event.PASSWORD_RESET, self.request, user_id=form.user.pk, outcome=Outcome.SUCCESS)
         return response
 
 
