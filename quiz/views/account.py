@@ -17,6 +17,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.contrib.messages.views import SuccessMessageMixin
+from django.db import IntegrityError, transaction
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
@@ -102,7 +103,14 @@ def signup(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("quiz:account"))
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        try:
+            # A savepoint: on PostgreSQL the failed insert must not spoil the request's transaction.
+            with transaction.atomic():
+                user = form.save()
+        except IntegrityError:
+            # Someone took the name between the form's check and this insert.
+            form.add_error("username", form.instance.unique_error_message(User, ["username"]))
+            return render(request, "account/signup.html", {"form": form}, status=400)
         # No authenticate() here: the password was just set, so there is nothing to throttle.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, gettext("Your account was created. Your progress so far is in it."))
