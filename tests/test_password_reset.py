@@ -9,6 +9,7 @@ import logging
 import re
 import statistics
 import time
+from collections.abc import Callable
 
 import pytest
 from django.core import mail
@@ -39,13 +40,17 @@ class Handler(WSGIHandler):
         return super().get_response(request)
 
 
+def start_response(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Callable[[bytes], None]:
+    return lambda data: None
+
+
 def seconds_to_respond(rf, email: str) -> float:
     """How long until the response is ready to send; its close(), which a WSGI
     server calls after sending it, is not counted."""
     environ = rf.post("/account/password/reset/", {"email": email}).environ
     handler = Handler()
     start = time.perf_counter()
-    response = handler(environ, lambda status, headers: None)
+    response = handler(environ, start_response)
     elapsed = time.perf_counter() - start
     assert response.status_code == 302
     response.close()
@@ -92,7 +97,7 @@ def test_reset_requests_and_the_reset_are_logged_without_the_address(client, ali
     caplog.set_level(logging.INFO, logger="quiz.security")
     client.post("/account/password/reset/", {"email": "nobody@example.org"}, REMOTE_ADDR="203.0.113.7")
     client.post("/account/password/reset/", {"email": "alice@example.org"}, REMOTE_ADDR="203.0.113.7")
-    link = re.search(r"http://testserver(/account/password/reset/\S+/)", mail.outbox[-1].body).group(1)
+    link = re.search(r"http://testserver(/account/password/reset/\S+/)", str(mail.outbox[-1].body)).group(1)
     set_password = client.get(link, follow=True).redirect_chain[-1][0]
     client.post(
         set_password, {"new_password1": "a brand new passphrase 17", "new_password2": "a brand new passphrase 17"}

@@ -65,7 +65,7 @@ def test_a_completed_password_reset_lifts_the_lock_on_a_new_browser(alice, setti
     assert locked.status_code == 429
     assert 'href="/account/password/reset/"' in locked.content.decode()
     new.post("/account/password/reset/", {"email": "alice@example.org"})
-    link = re.search(r"http://testserver(/account/password/reset/\S+/)", mail.outbox[-1].body).group(1)
+    link = re.search(r"http://testserver(/account/password/reset/\S+/)", str(mail.outbox[-1].body)).group(1)
     form = new.get(link, follow=True)
     set_password = form.redirect_chain[-1][0]
     done = new.post(set_password, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
