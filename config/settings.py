@@ -308,22 +308,34 @@ else:
     }
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Twitch Facts <noreply@localhost>")
 
-# Sign-in throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords
-# from one address (whatever the usernames), for one username (from anywhere),
-# or for the pair, that address, username or pair waits AXES_COOLOFF_TIME hours.
-# An attacker can lock an account for an hour this way, but cannot guess its
-# password from many addresses; the learner can still reset it.
+# Sign-in throttling (django-axes): AXES_FAILURE_LIMIT wrong passwords from one
+# address (whatever the usernames), for one username (from anywhere), or for the
+# pair lock that address, username or pair for AXES_COOLOFF_TIME hours.
+# The username-wide lock alone would let anyone hold an account's owner out, so
+# a browser that signed in as that username before (a signed HttpOnly cookie,
+# OWASP's "device cookie", kept SIGNIN_DEVICE_DAYS) is counted per pair only,
+# and a completed password reset clears the username's failures and marks the
+# browser (quiz/accounts.py). Residual risk: an owner on a new browser who
+# cannot reach their email waits out the cool-off while an attacker keeps failing.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username", ["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = "quiz.accounts.lockout_parameters"
+# Off: axes would clear every failure from the address, whatever the username,
+# so a sign-in to one's own account would reset guesses at anyone else's.
+# A sign-in clears only its own username's failures from its address (quiz/accounts.py).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
-AXES_CLIENT_IP_CALLABLE = "quiz.accounts.client_ip"
+# Addresses as the limits count them: IPv4 one by one, IPv6 by /64.
+AXES_CLIENT_IP_CALLABLE = "quiz.accounts.counting_address"
 AXES_VERBOSE = False
 
 # Other limits per client address (quiz/throttle.py): every POST counts.
 THROTTLE_SIGNUPS_PER_HOUR = env_int("THROTTLE_SIGNUPS_PER_HOUR", 10)
 THROTTLE_PASSWORD_RESETS_PER_HOUR = env_int("THROTTLE_PASSWORD_RESETS_PER_HOUR", 5)
+# Reset mails to one account, from any number of addresses; beyond, silently none (the page is the same).
+THROTTLE_PASSWORD_RESETS_PER_ACCOUNT_PER_DAY = env_int("THROTTLE_PASSWORD_RESETS_PER_ACCOUNT_PER_DAY", 3)
+# Each password change POST costs a password hash (and checks one): per user and per address.
+THROTTLE_PASSWORD_CHANGES_PER_HOUR = env_int("THROTTLE_PASSWORD_CHANGES_PER_HOUR", 10)
 THROTTLE_CSP_REPORTS_PER_MINUTE = env_int("THROTTLE_CSP_REPORTS_PER_MINUTE", 20)
 # E-mail change requests per account and per address (each sends two e-mails),
 # and how long the confirmation link sent to the new address works.
@@ -382,6 +394,8 @@ SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
 # A load balancer's health check speaks plain HTTP: it gets 200/503, not a redirect.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
+SIGNIN_DEVICE_DAYS = env_int("SIGNIN_DEVICE_DAYS", 365)
+SIGNIN_DEVICE_COOKIE_NAME = "__Host-signin_device" if HTTPS else "signin_device"
 LANGUAGE_COOKIE_SAMESITE: Final = "Lax"
 
 LOGGING = {

@@ -4,6 +4,7 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from quiz.views.account import admin_password_change
 from quiz.views.pages import favicon, healthz
 from quiz.views.reports import csp_report
 
@@ -11,6 +12,8 @@ from quiz.views.reports import csp_report
 handler500 = "quiz.views.errors.server_error"
 
 urlpatterns = [
+    # Before the admin's own: the old password is checked through django-axes, and the form is limited.
+    path("admin/password_change/", admin_password_change),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("csp-report", csp_report, name="csp-report"),

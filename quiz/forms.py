@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils import translation
@@ -183,15 +185,56 @@ class EmailChangeForm(PasswordConfirmedForm):
         return email
 
 
+class CheckedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, with the old password checked through
+    authenticate(), so django-axes counts wrong ones as it does at sign-in."""
+
+    def __init__(self, user, *args, request: HttpRequest, **kwargs) -> None:
+        self.request = request
+        super().__init__(user, *args, **kwargs)
+
+    def clean_old_password(self) -> str:
+        old_password = self.cleaned_data["old_password"]
+        found = authenticate(self.request, username=self.user.get_username(), password=old_password)
+        if found is None or found.pk != self.user.pk:
+            raise forms.ValidationError(self.error_messages["password_incorrect"], code="password_incorrect")
+        return old_password
+
+
+class AdminPasswordChangeForm(CheckedPasswordChangeForm):
+    required_css_class = "required"  # as the admin's own
+
+
+@dataclass(frozen=True)
+class ResetMail:
+    """One reset mail the form would send: to `user`, in `language`; `send()` sends it."""
+
+    user: User
+    language: str
+    send: Callable[[], None]
+
+
 class LearnerPasswordResetForm(PasswordResetForm):
-    """Sends the reset email in the learner's chosen language, or else in the
+    """Django's reset form, which hands its mails to the view (`mails`) instead
+    of sending them, each to go in the learner's chosen language, or else in the
     language of the page the request came from."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.mails: list[ResetMail] = []
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs) -> None:
         user = context["user"]
         language = Learner.objects.filter(user=user).values_list("language", flat=True).first()
-        with translation.override(language or translation.get_language()):
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+        language = language or translation.get_language()
+        send = super().send_mail
+
+        def send_in_language() -> None:
+            # Django's send_mail logs a failure to send, and does not raise it.
+            with translation.override(language):
+                send(subject_template_name, email_template_name, context, *args, **kwargs)
+
+        self.mails.append(ResetMail(user, language, send_in_language))
 
 
 class SignUpForm(UserCreationForm):

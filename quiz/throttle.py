@@ -1,6 +1,7 @@
-"""Request limits per client address, counted in Django's cache: for the forms
-that create rows or send email (sign-up, password reset) and the CSP report
-endpoint. Sign-in has its own, django-axes (settings.AXES_*).
+"""Request limits per client address (and, for some, per user), counted in
+Django's cache: for the forms that create rows, send email or hash a password
+(sign-up, password reset, password change) and the CSP report endpoint.
+Sign-in has its own, django-axes (settings.AXES_*).
 
 With the local-memory cache each gunicorn worker counts on its own, so the
 real limit is the setting times the workers; REDIS_URL makes it exact."""
@@ -20,15 +21,16 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from redis.exceptions import RedisError
 
-from quiz.accounts import client_ip
+from quiz.accounts import counting_address
+from quiz.security_events import Event, Outcome, record
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Limit:
-    """At most `settings.<setting>` requests per client address in each fixed
-    window of `seconds`."""
+    """At most `settings.<setting>` requests per client address (an IPv6 client's
+    /64, quiz.accounts.counting_address) or other key in each fixed window of `seconds`."""
 
     name: str
     setting: str
@@ -63,7 +65,10 @@ SIGNUPS = Limit("signup", "THROTTLE_SIGNUPS_PER_HOUR", 3600)
 PASSWORD_RESETS = Limit("password-reset", "THROTTLE_PASSWORD_RESETS_PER_HOUR", 3600)
 # Counted per address and, in the view, per account ("user:<id>").
 EMAIL_CHANGES = Limit("email-change", "THROTTLE_EMAIL_CHANGES_PER_HOUR", 3600)
+# Per target account, whoever asks: one learner's inbox cannot be flooded from many addresses.
+PASSWORD_RESETS_PER_ACCOUNT = Limit("password-reset-account", "THROTTLE_PASSWORD_RESETS_PER_ACCOUNT_PER_DAY", 86400)
 CSP_REPORTS = Limit("csp-report", "THROTTLE_CSP_REPORTS_PER_MINUTE", 60)
+PASSWORD_CHANGES = Limit("password-change", "THROTTLE_PASSWORD_CHANGES_PER_HOUR", 3600)
 
 
 def too_many_requests(request: HttpRequest, seconds: int) -> HttpResponse:
@@ -74,15 +79,28 @@ def too_many_requests(request: HttpRequest, seconds: int) -> HttpResponse:
     return response
 
 
-def limit_posts(limit: Limit) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
-    """Count the view's POSTs per client address; over the limit, a 429 instead.
-    Every POST counts, accepted or not, so a form cannot be used to probe at speed."""
+def limit_posts(
+    limit: Limit, *, per_user: bool = False, event: Event | None = None
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
+    """Count the view's POSTs per client address, and with `per_user` per
+    signed-in user too; over either limit, a 429 instead (logged as a refused
+    `event`, if given). Every POST counts, accepted or not, so a form cannot be
+    used to probe at speed."""
 
     def decorator(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
-            if request.method == "POST" and (seconds := limit.wait(client_ip(request), time.time())):
-                return too_many_requests(request, seconds)
+            if request.method == "POST":
+                now = time.time()
+                keys = [counting_address(request)]
+                user_id = request.user.pk if request.user.is_authenticated else None
+                if per_user and user_id is not None:
+                    keys.append(f"user:{user_id}")
+                # Every key counts the request, even when an earlier one is already over.
+                if seconds := max([limit.wait(key, now) for key in keys]):
+                    if event is not None:
+                        record(event, request, user_id=user_id, outcome=Outcome.REFUSED, limit=limit.name)
+                    return too_many_requests(request, seconds)
             return view(request, *args, **kwargs)
 
         return wrapped

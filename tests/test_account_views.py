@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.models import User
+from django.core.exceptions import SuspiciousOperation
 
 from quiz.accounts import client_ip
 from quiz.models import Learner, ReviewLog
@@ -186,19 +190,50 @@ def test_behind_two_proxies_the_client_is_the_second_entry_from_the_end(rf, sett
 
 
 @pytest.mark.parametrize("forwarded", ["not-an-address", "203.0.113.9; drop table", "", "1.2.3.4.5", "x" * 500])
-def test_a_forwarded_entry_that_is_not_an_address_falls_back_to_the_connection(rf, settings, forwarded):
+def test_a_forwarded_entry_that_is_not_an_address_is_a_configuration_error(rf, settings, caplog, forwarded):
     request = rf.get("/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.2")
     settings.TRUSTED_PROXIES = 1
-    assert client_ip(request) == "10.0.0.2"
+    with pytest.raises(SuspiciousOperation):
+        client_ip(request)
+    [logged] = [record for record in caplog.records if record.name == "quiz.accounts"]
+    assert logged.levelname == "ERROR"
+    assert forwarded[:100] in logged.getMessage()
 
 
-def test_fewer_forwarded_entries_than_proxies_falls_back_to_the_connection(rf, settings):
+def test_fewer_forwarded_entries_than_proxies_is_a_configuration_error(rf, settings):
     request = rf.get("/", HTTP_X_FORWARDED_FOR="203.0.113.9", REMOTE_ADDR="10.0.0.2")
     settings.TRUSTED_PROXIES = 2
-    assert client_ip(request) == "10.0.0.2"
+    with pytest.raises(SuspiciousOperation):
+        client_ip(request)
+
+
+def test_a_sign_in_through_a_misconfigured_proxy_is_refused_not_counted_on_the_proxy(client, alice, settings):
+    settings.TRUSTED_PROXIES = 1
+    data = {"username": "alice", "password": "wrong"}
+    response = client.post("/account/signin/", data, HTTP_X_FORWARDED_FOR="unknown", REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 400
+    assert not AccessAttempt.objects.exists()
 
 
 def test_ipv6_addresses_are_read_and_normalised(rf, settings):
     request = rf.get("/", HTTP_X_FORWARDED_FOR="2001:DB8::0:1", REMOTE_ADDR="10.0.0.2")
     settings.TRUSTED_PROXIES = 1
     assert client_ip(request) == "2001:db8::1"
+
+
+@pytest.mark.parametrize(
+    ("address", "counted_as"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::"),
+        ("2001:db8:1:2::1", "2001:db8:1:2::"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+    ],
+)
+def test_clients_are_counted_by_address_for_ipv4_and_by_64_for_ipv6(rf, address, counted_as):
+    from quiz.accounts import counting_address
+
+    request = rf.get("/", REMOTE_ADDR=address)
+    assert counting_address(request) == counted_as
+    # The security log keeps the exact address.
+    assert client_ip(request) == str(ipaddress.ip_address(address))

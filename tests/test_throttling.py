@@ -130,3 +130,34 @@ def test_sign_up_still_works_while_the_shared_cache_is_down(client, db, settings
     assert response.status_code == 302
     assert User.objects.filter(username="fern").exists()
     assert "Request limit signup not counted" in caplog.text
+
+
+def test_one_ipv6_network_cannot_try_many_usernames_from_many_of_its_addresses(client, db, settings):
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        client.post(
+            "/account/signin/", {"username": f"user{n}", "password": "wrong"}, REMOTE_ADDR=f"2001:db8:1:2::{n + 1}"
+        )
+    response = client.post(
+        "/account/signin/", {"username": "someone", "password": "wrong"}, REMOTE_ADDR="2001:db8:1:2:ffff::9"
+    )
+    assert response.status_code == 429
+    # The next /64 is another client.
+    other = client.post("/account/signin/", {"username": "someone", "password": "wrong"}, REMOTE_ADDR="2001:db8:1:3::1")
+    assert other.status_code == 200
+
+
+def test_sign_ups_from_one_ipv6_network_share_a_limit(client, db, settings, at_a_fixed_time):
+    settings.THROTTLE_SIGNUPS_PER_HOUR = 1
+    assert sign_up(client, "fern1", REMOTE_ADDR="2001:db8:1:2::1").status_code == 400
+    assert sign_up(client, "fern2", REMOTE_ADDR="2001:db8:1:2::2").status_code == 429
+
+
+def test_reset_mails_to_one_account_are_limited_silently_whoever_asks(client, alice, settings, at_a_fixed_time):
+    settings.THROTTLE_PASSWORD_RESETS_PER_ACCOUNT_PER_DAY = 2
+    responses = [
+        client.post("/account/password/reset/", {"email": "alice@example.org"}, REMOTE_ADDR=f"198.51.100.{n}")
+        for n in range(4)
+    ]
+    # Every request gets the same answer, so the limit tells nothing about the account.
+    assert {(r.status_code, r.headers["Location"]) for r in responses} == {(302, "/account/password/reset/sent/")}
+    assert len(mail.outbox) == 2

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from quiz.accounts import client_ip
+from quiz.accounts import counting_address
 from quiz.throttle import CSP_REPORTS
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ def csp_report(request: HttpRequest) -> HttpResponse:
         found = None
     if found is None:
         return HttpResponseBadRequest()
-    address = client_ip(request)
+    address = counting_address(request)
     for directive, blocked, page in found:
         # Each violation counts, so a batch cannot log more than the limit either.
         if CSP_REPORTS.wait(address, time.time()):
