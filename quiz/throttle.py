@@ -61,6 +61,9 @@ class Limit:
 
 SIGNUPS = Limit("signup", "THROTTLE_SIGNUPS_PER_HOUR", 3600)
 PASSWORD_RESETS = Limit("password-reset", "THROTTLE_PASSWORD_RESETS_PER_HOUR", 3600)
+# Every code and password posted on the two-step pages (each device also
+# throttles its own wrong codes, quiz/second_factor.py).
+SECOND_FACTOR = Limit("second-factor", "THROTTLE_SECOND_FACTOR_PER_HOUR", 3600)
 CSP_REPORTS = Limit("csp-report", "THROTTLE_CSP_REPORTS_PER_MINUTE", 60)
 
 

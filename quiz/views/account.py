@@ -22,11 +22,13 @@ from django.utils import translation
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from quiz import second_factor
 from quiz.accounts import delete_account
 from quiz.forms import AnkiForm, DeleteAccountForm, EmailForm, LanguageForm, LearnerPasswordResetForm, SignUpForm
 from quiz.learners import current_learner, get_learner, save_learner
 from quiz.models import Learner
 from quiz.throttle import PASSWORD_RESETS, SIGNUPS, limit_posts
+from quiz.views import second_factor as second_factor_views
 
 
 def account_context(request: HttpRequest, **forms: BaseForm) -> dict:
@@ -109,6 +111,9 @@ class SignInView(auth_views.LoginView):
         return "" if urlsplit(url).path == request.path else url
 
     def form_valid(self, form) -> HttpResponse:
+        # Two-step sign-in on: the password alone signs nobody in; the code step does.
+        if second_factor.is_enabled(form.get_user()):
+            return second_factor_views.ask_for_code(self.request, form.get_user(), self.get_success_url())
         response = super().form_valid(form)
         language = Learner.objects.filter(user=form.get_user()).values_list("language", flat=True).first()
         if not language:
