@@ -93,6 +93,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    # A second factor (TOTP, recovery codes): required for the admin, optional for learners.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # History and undo of content edits (admin and load_content).
     "reversion",
     "quiz",
@@ -114,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the second factor (quiz/second_factor.py).
+    "django_otp.middleware.OTPMiddleware",
     "quiz.middleware.keep_progress",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -329,6 +335,15 @@ AXES_LOCKOUT_TEMPLATE = "account/locked.html"
 AXES_CLIENT_IP_CALLABLE = "quiz.accounts.counting_address"
 AXES_VERBOSE = False
 
+# Second factor (quiz/second_factor.py). After each wrong code a device waits
+# OTP_*_THROTTLE_FACTOR × 2^(failures − 1) seconds before it checks another one
+# (django-otp's own throttling): 10 wrong codes in a row cost about 17 minutes.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Twitch Facts")
+OTP_TOTP_THROTTLE_FACTOR = env_int("OTP_TOTP_THROTTLE_FACTOR", 1)
+OTP_STATIC_THROTTLE_FACTOR = env_int("OTP_STATIC_THROTTLE_FACTOR", 1)
+# A password step waits this long for its code before the visitor starts again.
+SECOND_FACTOR_PENDING_SECONDS = env_int("SECOND_FACTOR_PENDING_SECONDS", 300)
+
 # Other limits per client address (quiz/throttle.py): every POST counts.
 THROTTLE_SIGNUPS_PER_HOUR = env_int("THROTTLE_SIGNUPS_PER_HOUR", 10)
 THROTTLE_PASSWORD_RESETS_PER_HOUR = env_int("THROTTLE_PASSWORD_RESETS_PER_HOUR", 5)
@@ -341,6 +356,7 @@ THROTTLE_CSP_REPORTS_PER_MINUTE = env_int("THROTTLE_CSP_REPORTS_PER_MINUTE", 20)
 # and how long the confirmation link sent to the new address works.
 THROTTLE_EMAIL_CHANGES_PER_HOUR = env_int("THROTTLE_EMAIL_CHANGES_PER_HOUR", 5)
 EMAIL_CHANGE_LINK_DAYS = env_int("EMAIL_CHANGE_LINK_DAYS", 3)
+THROTTLE_SECOND_FACTOR_PER_HOUR = env_int("THROTTLE_SECOND_FACTOR_PER_HOUR", 30)
 
 # Security headers. The policy allows no inline script or style: script files
 # come from our origin ('self'), an inline script needs the per-request nonce,

@@ -22,13 +22,22 @@ from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInline
 from modeltranslation.utils import build_localized_fieldname
 from reversion.admin import VersionAdmin
 
 from quiz import content_rules
+from quiz.admin_site import StaffAdminSite
 from quiz.models import Choice, Fact, ParameterSet, Question, Source, Topic, Translated, translated_fields
 from quiz.study import choices_prefetch
+
+# Every staff account signs in to the admin with a second factor (quiz/admin_site.py).
+admin.site.__class__ = StaffAdminSite
+# Devices are set up on the account page and removed by `manage.py reset_second_factor`,
+# not edited here: django-otp's device pages would show their secrets.
+admin.site.unregister([TOTPDevice, StaticDevice])
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 

@@ -8,12 +8,16 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, UserCreationForm
-from django.contrib.auth.models import User
+from django.contrib.auth.models import AbstractBaseUser, User
 from django.http import HttpRequest
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from quiz import second_factor
 from quiz.models import Learner, ReviewLog
+from quiz.security_events import Event, Outcome, record
 from quiz.study import Phase, Shown, now_ms
 
 
@@ -99,6 +103,71 @@ class RetentionForm(forms.ModelForm):
     class Meta:
         model = Learner
         fields = ["desired_retention"]
+
+
+def code_field(required: bool = True) -> forms.CharField:
+    """A code from the authenticator app, or a recovery code."""
+    return forms.CharField(
+        label=_("Code"),
+        required=required,
+        max_length=32,
+        help_text=_("The six-digit code your authenticator app shows, or one of your recovery codes."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "spellcheck": "false"}),
+    )
+
+
+class SecondFactorForm(forms.Form):
+    """The code step of signing in: the code is checked against `user`'s
+    devices (check_code)."""
+
+    code = code_field()
+
+    def __init__(self, request: HttpRequest, user: AbstractBaseUser, *args, **kwargs) -> None:
+        self.request = request
+        self.user = user
+        self.device: Device | None = None
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        self.device = check_code(self.request, self.user, code)
+        return code
+
+
+def check_code(request: HttpRequest, user: AbstractBaseUser, code: str) -> Device:
+    """The device that accepts `code`; a wrong or throttled code is logged and refused."""
+    check = second_factor.verify(user, code)
+    if check.device is not None:
+        return check.device
+    outcome = Outcome.REFUSED if check.throttled else Outcome.FAILURE
+    record(Event.SECOND_FACTOR, request, user_id=user.pk, outcome=outcome, action="verify")
+    if check.throttled:
+        raise forms.ValidationError(_("Too many wrong codes. Wait a few minutes, then try again."), code="throttled")
+    raise forms.ValidationError(_("This code is not right."), code="wrong_code")
+
+
+class ConfirmAppForm(forms.Form):
+    """The first code from a newly added app, which proves it was set up right."""
+
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+    def __init__(self, device: TOTPDevice, *args, **kwargs) -> None:
+        self.device = device
+        super().__init__(*args, **kwargs)
+
+    def clean_code(self) -> str:
+        code = second_factor.normalize(self.cleaned_data["code"])
+        if not self.device.verify_is_allowed()[0]:
+            raise forms.ValidationError(
+                _("Too many wrong codes. Wait a few minutes, then try again."), code="throttled"
+            )
+        if not second_factor.confirm_app(self.device, code):
+            raise forms.ValidationError(_("This code is not right."), code="wrong_code")
+        return code
 
 
 def language_choices() -> list[tuple[str, str]]:
@@ -212,6 +281,22 @@ class ResetMail:
     user: User
     language: str
     send: Callable[[], None]
+
+
+class TurnOffSecondFactorForm(DeleteAccountForm):
+    """The current password and a code: a borrowed session alone cannot turn it off."""
+
+    code = code_field()
+
+    def clean(self) -> dict:
+        super().clean()
+        # The code only once the password is right, so a wrong password uses up no recovery code.
+        if "password" in self.cleaned_data and "code" in self.cleaned_data:
+            try:
+                check_code(self.request, self.request.user, self.cleaned_data["code"])  # type: ignore[arg-type]
+            except forms.ValidationError as error:
+                self.add_error("code", error)
+        return self.cleaned_data
 
 
 class LearnerPasswordResetForm(PasswordResetForm):

@@ -67,6 +67,9 @@ PASSWORD_RESETS = Limit("password-reset", "THROTTLE_PASSWORD_RESETS_PER_HOUR", 3
 EMAIL_CHANGES = Limit("email-change", "THROTTLE_EMAIL_CHANGES_PER_HOUR", 3600)
 # Per target account, whoever asks: one learner's inbox cannot be flooded from many addresses.
 PASSWORD_RESETS_PER_ACCOUNT = Limit("password-reset-account", "THROTTLE_PASSWORD_RESETS_PER_ACCOUNT_PER_DAY", 86400)
+# Every code and password posted on the two-step pages (each device also
+# throttles its own wrong codes, quiz/second_factor.py).
+SECOND_FACTOR = Limit("second-factor", "THROTTLE_SECOND_FACTOR_PER_HOUR", 3600)
 CSP_REPORTS = Limit("csp-report", "THROTTLE_CSP_REPORTS_PER_MINUTE", 60)
 PASSWORD_CHANGES = Limit("password-change", "THROTTLE_PASSWORD_CHANGES_PER_HOUR", 3600)
 

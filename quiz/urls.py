@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from quiz.views import account, data, pages, progress, quizzes, study
+from quiz.views import account, data, pages, progress, quizzes, second_factor, study
 
 app_name = "quiz"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("account/", account.account, name="account"),
     path("account/signup/", account.signup, name="signup"),
     path("account/signin/", account.signin, name="signin"),
+    path("account/signin/code/", second_factor.signin_code, name="signin-code"),
     path("account/signout/", account.signout, name="signout"),
     path("account/merge/", account.merge, name="account-merge"),
     path("account/details/", account.account_details, name="account-details"),
@@ -38,6 +39,12 @@ urlpatterns = [
     path("account/password/reset/sent/", account.password_reset_sent, name="password-reset-sent"),
     path("account/password/reset/<uidb64>/<token>/", account.password_reset_confirm, name="password-reset-confirm"),
     path("account/password/reset/done/", account.password_reset_complete, name="password-reset-complete"),
+    path("account/two-step/", second_factor.two_step, name="two-step"),
+    path("account/two-step/start/", second_factor.two_step_start, name="two-step-start"),
+    path("account/two-step/setup/", second_factor.two_step_setup, name="two-step-setup"),
+    path("account/two-step/codes/", second_factor.two_step_codes, name="two-step-codes"),
+    path("account/two-step/codes/new/", second_factor.recovery_codes, name="two-step-recovery-codes"),
+    path("account/two-step/off/", second_factor.two_step_off, name="two-step-off"),
     path("account/delete/", account.delete, name="account-delete"),
     path("account/export/", data.export_json, name="export"),
     path("account/export/reviews.csv", data.export_csv, name="export-csv"),

@@ -1,7 +1,9 @@
 """Shared fixtures: the shipped content, and a few named people.
 
 alice and bob are learners; charlie is staff without permissions; erin is a
-content editor; root is a superuser.
+content editor; root is a superuser. The three staff members have a confirmed
+authenticator app (the admin needs one), and `force_login` gives them a
+session verified by it, as signing in with a code would.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, User
 from django.core.cache import cache
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from quiz import content_file
 from quiz.models import Choice, Fact, Learner, LoadedKey, Question, Source, Topic
@@ -70,6 +74,31 @@ def no_content(db) -> None:
     LoadedKey.objects.all().delete()
 
 
+def with_authenticator_app(user: User) -> User:
+    """`user` with a confirmed TOTP device, as the two-step set-up leaves it."""
+    TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def verified_force_login(monkeypatch):
+    """`Client.force_login` of a user with an authenticator app also marks the
+    session as verified by it (what django_otp.login does after a right code),
+    so a test that uses the admin as a staff member proves what it did before
+    the admin asked for a second factor. Users without one get a plain session."""
+    force_login = Client.force_login
+
+    def force_login_verified(self: Client, user: User, backend: str | None = None) -> None:
+        force_login(self, user, backend)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login_verified)
+
+
 @pytest.fixture
 def alice(db) -> User:
     return User.objects.create_user("alice", "alice@example.org", "correct horse battery")
@@ -82,14 +111,16 @@ def bob(db) -> User:
 
 @pytest.fixture
 def charlie(db) -> User:
-    return User.objects.create_user("charlie", "charlie@example.org", "correct horse battery", is_staff=True)
+    return with_authenticator_app(
+        User.objects.create_user("charlie", "charlie@example.org", "correct horse battery", is_staff=True)
+    )
 
 
 @pytest.fixture
 def erin(db) -> User:
     user = User.objects.create_user("erin", "erin@example.org", "correct horse battery", is_staff=True)
     user.groups.add(Group.objects.get(name="Content editors"))
-    return user
+    return with_authenticator_app(user)
 
 
 @pytest.fixture
@@ -107,7 +138,7 @@ def alice_learner(alice) -> Learner:
 
 @pytest.fixture
 def root(db) -> User:
-    return User.objects.create_superuser("root", "root@example.org", "correct horse battery")
+    return with_authenticator_app(User.objects.create_superuser("root", "root@example.org", "correct horse battery"))
 
 
 # --- Browser tests (tests/e2e) ---------------------------------------------

@@ -172,6 +172,35 @@ MATRIX: dict[str, Entry] = {
         visitors_and_users(200, 302),
         lambda world: {"username": "alice", "password": "not her password"},
     ),
+    # With no password step waiting for a code, back to the sign-in page.
+    "account/signin/code/": Entry(
+        fixed("/account/signin/code/"), everyone(302), everyone(302), lambda world: {"code": "000000"}
+    ),
+    # Two-step sign-in: alice and bob have none (nothing to confirm, renew or
+    # turn off: back to its page); the editor and root have one, which staff keep.
+    "account/two-step/": Entry(
+        fixed("/account/two-step/"), visitors_and_users(SIGNIN, 200), visitors_and_users(SIGNIN, 405)
+    ),
+    "account/two-step/start/": Entry(
+        fixed("/account/two-step/start/"), visitors_and_users(SIGNIN, 405), visitors_and_users(SIGNIN, 302)
+    ),
+    "account/two-step/setup/": Entry(
+        fixed("/account/two-step/setup/"),
+        visitors_and_users(SIGNIN, 302),
+        visitors_and_users(SIGNIN, 302),
+        lambda world: {"code": "000000"},
+    ),
+    "account/two-step/codes/": Entry(
+        fixed("/account/two-step/codes/"), visitors_and_users(SIGNIN, 405), visitors_and_users(SIGNIN, 302)
+    ),
+    # Shows new codes once, right after they were made: otherwise back to the settings.
+    "account/two-step/codes/new/": Entry(fixed("/account/two-step/codes/new/"), visitors_and_users(SIGNIN, 302)),
+    "account/two-step/off/": Entry(
+        fixed("/account/two-step/off/"),
+        visitors_and_users(SIGNIN, 405),
+        {**visitors_and_users(SIGNIN, 302), "editor": 403, "root": 403},
+        lambda world: {"password": PASSWORD, "code": "000000"},
+    ),
     "account/signout/": Entry(fixed("/account/signout/"), everyone(405), everyone(302)),
     # Only the requester's own set-aside progress, if any: here nobody has any, so on to `next`.
     "account/merge/": Entry(

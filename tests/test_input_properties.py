@@ -29,12 +29,17 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from quiz import second_factor
 from quiz.accounts import EmailChange
 from quiz.learners import PENDING_KEY
 from quiz.models import Choice, Learner, Question, QuizAttempt, Topic
+from quiz.views.second_factor import PENDING
+from tests.conftest import with_authenticator_app
 from tests.learner_data import give_progress, guest_client, row_counts, snapshot
 
 settings.register_profile(
@@ -54,6 +59,11 @@ settings.register_profile(
 PROFILE = settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "quick"))
 
 PASSWORD = "correct horse battery"
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+# A code from an app or a recovery code, or something else.
+CODES = st.one_of(
+    st.text("0123456789", min_size=6, max_size=6), st.text("abcdefghijklmnopqrstuvwxyz234567 -", max_size=10)
+)
 HTMX = {"HX-Request": "true"}
 ODD = [
     "",
@@ -118,7 +128,20 @@ class People:
         if actor == "guest":
             return guest_client(self.guest, enforce_csrf_checks=enforce_csrf_checks)
         client = Client(enforce_csrf_checks=enforce_csrf_checks)
-        if actor in ("alice", "signed-in visitor"):
+        if actor == "alice mid sign-in":
+            # Her password was right; the code step is next (two-step sign-in on).
+            with_authenticator_app(self.alice)
+            session = client.session
+            session[PENDING] = {"user": self.alice.pk, "backend": BACKEND, "next": "/progress/", "until": 2**40}
+            session.save()
+        elif actor == "alice setting up two-step":
+            client.force_login(self.alice)
+            second_factor.pending_app(self.alice)
+        elif actor == "alice with two-step":
+            with_authenticator_app(self.alice)
+            second_factor.new_recovery_codes(self.alice)
+            client.force_login(self.alice)
+        elif actor in ("alice", "signed-in visitor"):
             client.force_login(self.alice)
         if actor == "signed-in visitor":
             # alice signed in where the guest had studied: its progress waits for her say.
@@ -128,7 +151,16 @@ class People:
         return client
 
     def state(self) -> dict:
-        return {"rows": row_counts(), "alice": snapshot(self.learner), "guest": snapshot(self.guest)}
+        return {
+            "rows": row_counts(),
+            "alice": snapshot(self.learner),
+            "guest": snapshot(self.guest),
+            # What her second factor is (a wrong code only moves its throttle).
+            "second factor": (
+                list(TOTPDevice.objects.filter(user=self.alice).values_list("pk", "confirmed", "key")),
+                sorted(StaticToken.objects.filter(device__user=self.alice).values_list("token", flat=True)),
+            ),
+        }
 
 
 @pytest.fixture
@@ -297,6 +329,21 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda p: {"email": JUNK},
         actors=("anonymous", "alice"),
     ),
+    "sign-in code": Endpoint(
+        at("/account/signin/code/"), lambda p: {"code": maybe(CODES)}, actors=("anonymous", "alice mid sign-in")
+    ),
+    "two-step start": Endpoint(at("/account/two-step/start/"), lambda p: {"x": JUNK}, actors=("alice",)),
+    "two-step setup": Endpoint(
+        at("/account/two-step/setup/"), lambda p: {"code": maybe(CODES)}, actors=("alice", "alice setting up two-step")
+    ),
+    "two-step recovery codes": Endpoint(
+        at("/account/two-step/codes/"), lambda p: {"x": JUNK}, actors=("alice", "alice with two-step")
+    ),
+    "two-step off": Endpoint(
+        at("/account/two-step/off/"),
+        lambda p: {"password": maybe(st.just(PASSWORD)), "code": maybe(CODES)},
+        actors=("alice", "alice with two-step"),
+    ),
     "account details": Endpoint(
         at("/account/details/"),
         lambda p: {"email": maybe(st.emails()), "language": maybe(LANGUAGES)},
@@ -380,6 +427,7 @@ def valid_bodies(p: People) -> dict[str, dict]:
         "/account/password/reset/": {"email": "alice@example.org"},
         "/account/delete/": {"password": PASSWORD},
         "/account/reset-progress/": {"confirm": "on"},
+        "/account/two-step/start/": {},
         "/account/signout/": {},
         "/i18n/setlang/": {"language": "es", "next": "/"},
     }

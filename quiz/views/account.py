@@ -9,7 +9,7 @@ import logging
 import time
 from collections.abc import Callable
 from typing import cast
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import admin, messages
@@ -28,6 +28,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from quiz import second_factor
 from quiz.accounts import EmailChange, delete_account, lift_lockout, mark_device, send_account_mail
 from quiz.forms import (
     AdminPasswordChangeForm,
@@ -41,7 +42,6 @@ from quiz.forms import (
     SignUpForm,
 )
 from quiz.learners import current_learner, get_learner, pending_guest, save_learner, settle_pending_guest
-from quiz.models import Learner
 from quiz.security_events import Event, Outcome, record
 from quiz.throttle import (
     EMAIL_CHANGES,
@@ -52,6 +52,8 @@ from quiz.throttle import (
     limit_posts,
     too_many_requests,
 )
+from quiz.views import second_factor as second_factor_views
+from quiz.views.signed_in import set_language_cookie, signed_in
 
 logger = logging.getLogger(__name__)
 
@@ -89,20 +91,6 @@ def account_details(request: HttpRequest) -> HttpResponse:
     response = HttpResponseRedirect(translate_url(reverse("quiz:account"), language))
     set_language_cookie(response, language)
     return response
-
-
-def set_language_cookie(response: HttpResponse, language: str) -> None:
-    """The cookie Django's own language switcher sets, with the same options."""
-    response.set_cookie(
-        settings.LANGUAGE_COOKIE_NAME,
-        language,
-        max_age=settings.LANGUAGE_COOKIE_AGE,
-        path=settings.LANGUAGE_COOKIE_PATH,
-        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-        secure=settings.LANGUAGE_COOKIE_SECURE,
-        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -145,19 +133,11 @@ class SignInView(auth_views.LoginView):
         return "" if urlsplit(url).path == request.path else url
 
     def form_valid(self, form) -> HttpResponse:
+        # Two-step sign-in on: the password alone signs nobody in; the code step does.
+        if second_factor.is_enabled(form.get_user()):
+            return second_factor_views.ask_for_code(self.request, form.get_user(), self.get_success_url())
         response = super().form_valid(form)
-        if pending_guest(self.request) is not None:
-            # The visitor's progress found in this browser waits for the learner's say.
-            query = urlencode({"next": response["Location"]})
-            response = HttpResponseRedirect(f"{reverse('quiz:account-merge')}?{query}")
-        user = form.get_user()
-        language = Learner.objects.filter(user=user).values_list("language", flat=True).first()
-        if language:
-            response = HttpResponseRedirect(translate_url(response["Location"], language))
-            set_language_cookie(response, language)
-        # This browser may sign in as this user even while someone else's guesses lock the username.
-        mark_device(response, user.get_username())
-        return response
+        return signed_in(self.request, form.get_user(), response["Location"])
 
 
 @login_required

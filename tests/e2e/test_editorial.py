@@ -10,7 +10,9 @@ from django.contrib.auth.models import Group, Permission, User
 from playwright.sync_api import Page, expect
 
 from quiz.models import Learner, Question, new_questions_for
+from tests.conftest import with_authenticator_app
 from tests.e2e.test_study_journey import collect_console_errors
+from tests.test_second_factor import current_code
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def editor(transactional_db) -> User:
     )
     user = User.objects.create_user("erin", "erin@example.org", "correct horse battery", is_staff=True)
     user.groups.add(group)
-    return user
+    return with_authenticator_app(user)
 
 
 NEW_PROMPT = "¿Cuál de estas señales hace que valga la pena consultar al médico?"
@@ -41,7 +43,8 @@ def test_an_editor_changes_a_spanish_prompt_and_sees_it_in_study_and_the_preview
     page.goto(f"{live_server.url}/admin/login/")
     page.get_by_label("Username").fill("erin")
     page.get_by_label("Password").fill("correct horse battery")
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Code").fill(current_code(editor))
+    page.get_by_role("button", name="Sign in").click()
     page.goto(f"{live_server.url}/admin/quiz/question/{question.pk}/change/")
     page.locator('a[href="#tab_id_prompt_es"]').click()
     page.locator("#id_prompt_es").fill(NEW_PROMPT)
