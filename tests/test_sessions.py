@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from quiz.learners import SESSION_KEY, keep_session, kept_until
 from quiz.models import Learner
@@ -129,3 +129,111 @@ def test_kept_until_tells_the_date_the_progress_is_kept_until(client, content, c
     answer_current_card(client, rating=3)
     request.session = SessionStore(client.cookies["sessionid"].value)
     assert kept_until(request) == T0 + YEAR
+
+
+# --- Lifetimes of signed-in sessions (issue 17, finding 11) -------------------
+# Staff sessions end after STAFF_SESSION_IDLE_MINUTES (30) without a request and
+# STAFF_SESSION_HOURS (12) after sign-in; a learner's signed-in session after
+# ACCOUNT_SESSION_MAX_DAYS (400), however often it is used. Sign-in is at T0.
+MINUTES = datetime.timedelta(minutes=1)
+
+
+def signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def sent_to_sign_in(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith("/account/signin/?next=")
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 11: staff sessions have no idle timeout")
+@pytest.mark.parametrize("person", ["charlie", "root"])
+def test_a_staff_session_ends_after_thirty_idle_minutes(client, clock, person, request):
+    client.force_login(request.getfixturevalue(person))
+    clock.now = T0 + 29 * MINUTES
+    assert client.get("/account/").status_code == 200
+    clock.now = T0 + 58 * MINUTES  # 29 minutes after the last request
+    assert client.get("/account/").status_code == 200
+    clock.now = T0 + 89 * MINUTES  # 31 minutes after it
+    response = client.get("/account/")
+    assert sent_to_sign_in(response)
+    assert not signed_in(client)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 11: staff sessions have no absolute lifetime")
+def test_a_staff_session_in_constant_use_ends_twelve_hours_after_sign_in(client, clock, root):
+    client.force_login(root)
+    for minute in range(20, 12 * 60, 20):
+        clock.now = T0 + minute * MINUTES
+        assert client.get("/account/").status_code == 200, minute
+    clock.now = T0 + 12 * HOURS + MINUTES
+    assert sent_to_sign_in(client.get("/account/"))
+    assert not signed_in(client)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 11: a learner's session slides for ever")
+def test_a_learners_session_in_use_ends_four_hundred_days_after_sign_in(client, clock, alice, content):
+    client.force_login(alice)
+    for day in (200, 399):
+        clock.now = T0 + day * DAYS
+        assert client.get("/study/").status_code == 200
+        assert signed_in(client), day
+    # Never past the absolute end: not even the cookie and the session row.
+    assert session_row(client).expire_date == T0 + 400 * DAYS
+    clock.now = T0 + 400 * DAYS + MINUTES
+    client.get("/study/")
+    assert not signed_in(client)
+
+
+def test_a_learner_is_not_asked_to_sign_in_again_after_an_idle_hour(client, clock, alice, content):
+    client.force_login(alice)
+    clock.now = T0 + 13 * HOURS
+    assert client.get("/study/").status_code == 200
+    assert signed_in(client)
+
+
+def test_a_visitors_session_keeps_only_its_sliding_expiry(client, content, clock):
+    answer_current_card(client, rating=3)
+    learner = Learner.objects.get()
+    for day in (300, 600, 900):
+        clock.now = T0 + day * DAYS
+        assert client.get("/study/").status_code == 200
+        assert client.session[SESSION_KEY] == learner.pk
+    assert session_row(client).expire_date == T0 + 900 * DAYS + YEAR
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 11: there is no 'sign out everywhere'")
+def test_sign_out_everywhere_ends_every_session_of_the_user_and_no_one_elses(
+    client, clock, alice, bob, content, caplog
+):
+    caplog.set_level("INFO", logger="quiz.security")
+    phone, laptop, bobs = Client(), Client(), Client()
+    phone.force_login(alice)
+    laptop.force_login(alice)
+    bobs.force_login(bob)
+
+    clock.now = T0 + 5 * MINUTES
+    response = laptop.post("/account/signout-everywhere/")
+    assert response.status_code == 302
+    assert not signed_in(laptop)
+    phone.get("/account/")
+    assert not signed_in(phone)
+    bobs.get("/account/")
+    assert signed_in(bobs)
+    assert '"event": "sessions_ended", "user_id": %d' % alice.pk in caplog.text
+
+    # Signing in again afterwards works as before.
+    clock.now = T0 + 6 * MINUTES
+    phone.force_login(alice)
+    assert phone.get("/account/").status_code == 200
+    assert signed_in(phone)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 11: there is no 'sign out everywhere'")
+def test_sign_out_everywhere_is_for_signed_in_users_and_only_by_post(client, alice, db):
+    response = client.post("/account/signout-everywhere/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/signin/")
+    client.force_login(alice)
+    assert client.get("/account/signout-everywhere/").status_code == 405
+    assert signed_in(client)
