@@ -5,6 +5,9 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.test import override_settings
+
+from tests.study_helpers import answer_current_card
 
 PAGES = ["/", "/learn/", "/learn/causes/", "/es/learn/when-to-worry/", "/ar/"]
 
@@ -82,3 +85,21 @@ def test_pages_are_gzipped_only_for_browsers_that_accept_it(alice_client):
     html = gzip.decompress(zipped.content).decode()
     assert html.count("<h1") == 1
     assert len(zipped.content) < len(html) / 3 and len(html) > 20_000
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 13: the cookies have no __Host- prefix")
+def test_with_https_settings_every_cookie_is_sent_with_the_host_prefix(client, content):
+    from config.settings import cookie_settings
+
+    with override_settings(**cookie_settings(https=True)):
+        home = client.get("/account/signin/", secure=True)
+        answer = answer_current_card(client, rating=3)
+        language = client.post("/i18n/setlang/", {"language": "es", "next": "/"}, secure=True)
+        cookies = {**home.cookies, **answer.cookies, **language.cookies}
+        assert set(cookies) == {"__Host-csrftoken", "__Host-sessionid", "__Host-django_language"}
+        for name, cookie in cookies.items():
+            assert cookie["secure"] is True, name
+            assert cookie["path"] == "/", name
+            assert not cookie["domain"], name
+        # The first-visit redirect to the browser's language reads the prefixed cookie.
+        assert client.get("/", headers={"Accept-Language": "fr"}, secure=True).status_code == 200

@@ -312,3 +312,33 @@ def test_https_protections_do_not_depend_on_debug():
 
 
 PRODUCTION_SECRETS = {"DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.org"}
+
+
+COOKIES = (
+    "from django.conf import settings as s\n"
+    "for kind in ('SESSION', 'CSRF', 'LANGUAGE'):\n"
+    "    print(getattr(s, kind + '_COOKIE_NAME'), getattr(s, kind + '_COOKIE_SECURE'),"
+    " getattr(s, kind + '_COOKIE_PATH'), getattr(s, kind + '_COOKIE_DOMAIN'))"
+)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 13: the cookies have no __Host- prefix")
+def test_with_https_the_cookies_are_host_only_secure_and_site_wide():
+    # __Host- makes the browser refuse the cookie unless it is Secure, Path=/ and without Domain,
+    # so a neighbouring subdomain cannot plant a session, a CSRF token or a language.
+    expected = [
+        "__Host-sessionid True / None",
+        "__Host-csrftoken True / None",
+        "__Host-django_language True / None",
+    ]
+    assert run_launched(COOKIES, **PRODUCTION_SECRETS).stdout.splitlines() == expected
+    assert run_django(COOKIES, **PRODUCTION).stdout.splitlines() == expected
+
+
+def test_without_https_the_cookies_keep_their_plain_names():
+    # Browsers refuse a __Host- cookie over plain HTTP: development keeps Django's names.
+    assert run_django(COOKIES).stdout.splitlines() == [
+        "sessionid False / None",
+        "csrftoken False / None",
+        "django_language False / None",
+    ]
