@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Signs out a session past its lifetime (quiz/sessions.py): needs the user and messages above.
+    "quiz.middleware.session_lifetimes",
     "quiz.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -275,6 +277,25 @@ if GUEST_SESSION_DAYS < 2:
     raise ImproperlyConfigured("GUEST_SESSION_DAYS must be at least 2 (the session is renewed once a day).")
 if GUEST_RETENTION_DAYS < GUEST_SESSION_DAYS:
     raise ImproperlyConfigured("GUEST_RETENTION_DAYS must not be shorter than GUEST_SESSION_DAYS.")
+
+# Signed-in sessions (quiz/sessions.py) remember when they signed in. A staff
+# session ends after STAFF_SESSION_IDLE_MINUTES without a request (the last
+# request is written down at most once a minute) and STAFF_SESSION_HOURS after
+# sign-in however busy. A learner's slides like a visitor's (above) but ends
+# ACCOUNT_SESSION_MAX_DAYS after sign-in: longer than the sliding year, so a
+# phone used every day asks for the password about once every 13 months, and
+# a stolen cookie stops working at the latest that long after the sign-in.
+# A visitor's session (no account: the cookie is the only key to their
+# progress) has no such end.
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30)
+STAFF_SESSION_HOURS = env_int("STAFF_SESSION_HOURS", 12)
+ACCOUNT_SESSION_MAX_DAYS = env_int("ACCOUNT_SESSION_MAX_DAYS", 400)
+if STAFF_SESSION_IDLE_MINUTES < 2:
+    raise ImproperlyConfigured("STAFF_SESSION_IDLE_MINUTES must be at least 2 (activity is noted once a minute).")
+if STAFF_SESSION_HOURS < 1:
+    raise ImproperlyConfigured("STAFF_SESSION_HOURS must be at least 1.")
+if ACCOUNT_SESSION_MAX_DAYS < 1:
+    raise ImproperlyConfigured("ACCOUNT_SESSION_MAX_DAYS must be at least 1.")
 
 # The fitted schedule (`manage.py fit_schedule`, issue 12): how many predictable
 # reviews (a card seen again on a later day) a deck-wide fit needs, and how

@@ -1,5 +1,6 @@
 """Request wrappers: send a first-time visitor to their browser's language, keep
-a session that holds progress alive, and answer 503 when the database is down."""
+a session that holds progress alive, end a signed-in session past its lifetime,
+and answer 503 when the database is down."""
 
 from __future__ import annotations
 
@@ -7,12 +8,19 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
 from django.urls import is_valid_path
 from django.utils import timezone, translation
-from django.utils.translation import get_language_from_path, get_language_from_request
+from django.utils.translation import get_language_from_path, get_language_from_request, gettext
+from django_htmx.http import HttpResponseClientRedirect
 
+from quiz import sessions
 from quiz.learners import keep_session
+from quiz.security_events import Event, Outcome, record
 from quiz.views.errors import UNAVAILABLE, database_unavailable
 
 logger = logging.getLogger(__name__)
@@ -61,6 +69,33 @@ def keep_progress(get_response: Callable[[HttpRequest], HttpResponse]):
         if request.session.accessed and response.status_code < 500:
             keep_session(request.session, timezone.now())
         return response
+
+    return middleware
+
+
+def session_lifetimes(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Sign out a session past its lifetime or ended by "sign out everywhere"
+    (quiz/sessions.py) before the view sees it, and send the browser to sign
+    in again. After AuthenticationMiddleware (it reads the user), the message
+    middleware (it leaves a message)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        # Without a session cookie there is no sign-in to check, and no session to load.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated:
+            return get_response(request)
+        user = request.user
+        ended = sessions.ended(request.session, user, timezone.now())
+        if ended is None:
+            return get_response(request)
+        record(Event.SESSIONS_ENDED, request, user_id=user.pk, outcome=Outcome.SUCCESS, reason=str(ended))
+        logout(request)
+        messages.info(request, gettext("Your session has ended. Please sign in again."))
+        htmx = request.headers.get("HX-Request") == "true"
+        if request.method == "GET" and not htmx:
+            return redirect_to_login(request.get_full_path())
+        # After an action (a POST, an htmx swap) signing in starts from the default page.
+        sign_in = resolve_url(settings.LOGIN_URL)
+        return HttpResponseClientRedirect(sign_in) if htmx else HttpResponseRedirect(sign_in)
 
     return middleware
 

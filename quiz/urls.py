@@ -29,6 +29,7 @@ urlpatterns = [
     path("account/signup/", account.signup, name="signup"),
     path("account/signin/", account.signin, name="signin"),
     path("account/signout/", account.signout, name="signout"),
+    path("account/signout/everywhere/", account.signout_everywhere, name="signout-everywhere"),
     path("account/details/", account.account_details, name="account-details"),
     path("account/password/", account.password_change, name="password-change"),
     path("account/password/reset/", account.password_reset, name="password-reset"),

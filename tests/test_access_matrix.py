@@ -171,6 +171,10 @@ MATRIX: dict[str, Entry] = {
         lambda world: {"username": "alice", "password": "not her password"},
     ),
     "account/signout/": Entry(fixed("/account/signout/"), everyone(405), everyone(302)),
+    # Ends only the asker's own sessions: alice, last, is still signed in until her own POST.
+    "account/signout/everywhere/": Entry(
+        fixed("/account/signout/everywhere/"), visitors_and_users(SIGNIN, 405), visitors_and_users(SIGNIN, 302)
+    ),
     "account/details/": Entry(
         fixed("/account/details/"),
         visitors_and_users(SIGNIN, 405),

@@ -270,6 +270,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "delete account": Endpoint(
         at("/account/delete/"), lambda p: {"password": maybe(st.just("not the password"))}, actors=("alice",)
     ),
+    "sign out everywhere": Endpoint(at("/account/signout/everywhere/"), lambda p: {"confirm": JUNK}),
     "account details": Endpoint(
         at("/account/details/"),
         lambda p: {"email": maybe(st.emails()), "language": maybe(LANGUAGES)},
@@ -351,6 +352,7 @@ def valid_bodies(p: People) -> dict[str, dict]:
         "/account/delete/": {"password": PASSWORD},
         "/account/reset-progress/": {"confirm": "on"},
         "/account/signout/": {},
+        "/account/signout/everywhere/": {},
         "/i18n/setlang/": {"language": "es", "next": "/"},
     }
 

@@ -185,6 +185,21 @@ def test_guests_cannot_be_purged_while_their_session_could_still_come_back():
     assert "GUEST_RETENTION_DAYS must not be shorter than GUEST_SESSION_DAYS" in result.stderr
 
 
+def test_signed_in_sessions_have_lifetimes_unless_configured():
+    code = (
+        "from django.conf import settings as s\n"
+        "print(s.STAFF_SESSION_IDLE_MINUTES, s.STAFF_SESSION_HOURS, s.ACCOUNT_SESSION_MAX_DAYS)"
+    )
+    assert run_django(code).stdout.split() == ["30", "12", "400"]
+    configured = run_django(
+        code, STAFF_SESSION_IDLE_MINUTES="15", STAFF_SESSION_HOURS="8", ACCOUNT_SESSION_MAX_DAYS="90"
+    )
+    assert configured.stdout.split() == ["15", "8", "90"]
+    refused = run_django(code, STAFF_SESSION_IDLE_MINUTES="1")
+    assert refused.returncode != 0
+    assert "STAFF_SESSION_IDLE_MINUTES must be at least 2" in refused.stderr
+
+
 MAILER = "from django.conf import settings; m = settings.MAILERS['default']; print(m['BACKEND'], m.get('OPTIONS'))"
 
 

@@ -18,14 +18,15 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy, translate_url
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quiz.accounts import delete_account
 from quiz.forms import AnkiForm, DeleteAccountForm, EmailForm, LanguageForm, LearnerPasswordResetForm, SignUpForm
 from quiz.learners import current_learner, get_learner, save_learner
-from quiz.models import Learner
+from quiz.models import Learner, SessionCutoff
+from quiz.security_events import Event, Outcome, record
 from quiz.throttle import PASSWORD_RESETS, SIGNUPS, limit_posts
 
 
@@ -126,6 +127,21 @@ class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
 
 signin = SignInView.as_view()
 signout = auth_views.LogoutView.as_view()
+
+
+@login_required
+@require_POST
+def signout_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of the user, on every device, this one too: each is
+    signed out at its next request (quiz/sessions.py)."""
+    user_id = cast(User, request.user).pk  # @login_required
+    SessionCutoff.objects.end_sessions(user_id, timezone.now())
+    record(Event.SESSIONS_ENDED, request, user_id=user_id, outcome=Outcome.SUCCESS, reason="everywhere")
+    logout(request)
+    messages.success(request, gettext("You were signed out on every device."))
+    return HttpResponseRedirect(reverse(settings.LOGOUT_REDIRECT_URL))
+
+
 password_change = PasswordChangeView.as_view()
 # Each request sends an email: limited per address, so the form cannot flood an inbox.
 password_reset = limit_posts(PASSWORD_RESETS)(
