@@ -386,9 +386,35 @@ if TRUSTED_PROXIES < 0:
 # (`make run`, the tests) turns it off with DJANGO_HTTPS=false.
 HTTPS = env_bool("DJANGO_HTTPS", True)
 SECURE_SSL_REDIRECT = HTTPS
-SESSION_COOKIE_SECURE = HTTPS
-CSRF_COOKIE_SECURE = HTTPS
-LANGUAGE_COOKIE_SECURE = HTTPS
+
+
+def cookie_settings(https: bool) -> dict[str, Any]:
+    """Names and scope of the session, CSRF and language cookies.
+
+    With HTTPS the names carry the __Host- prefix: a browser then keeps such a
+    cookie only if it is Secure, for Path=/ and without Domain, so a page on a
+    neighbouring subdomain or over plain HTTP cannot plant or overwrite it.
+    Over plain HTTP (development, tests) browsers refuse __Host- cookies:
+    Django's own names stay."""
+    prefix = "__Host-" if https else ""
+    return {
+        "SESSION_COOKIE_NAME": f"{prefix}sessionid",
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+        "CSRF_COOKIE_NAME": f"{prefix}csrftoken",
+        "CSRF_COOKIE_SECURE": https,
+        "CSRF_COOKIE_PATH": "/",
+        "CSRF_COOKIE_DOMAIN": None,
+        "LANGUAGE_COOKIE_NAME": f"{prefix}django_language",
+        "LANGUAGE_COOKIE_SECURE": https,
+        "LANGUAGE_COOKIE_PATH": "/",
+        "LANGUAGE_COOKIE_DOMAIN": None,
+    }
+
+
+# The session, CSRF and language cookies' names, Secure flag, path and domain.
+globals().update(cookie_settings(HTTPS))
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000 if HTTPS else 0)
 # Opt-in: they bind every subdomain, and a preloaded domain stays HTTPS-only
 # in browsers for months after it is taken off the list.

@@ -87,7 +87,6 @@ def test_pages_are_gzipped_only_for_browsers_that_accept_it(alice_client):
     assert len(zipped.content) < len(html) / 3 and len(html) > 20_000
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 13: the cookies have no __Host- prefix")
 def test_with_https_settings_every_cookie_is_sent_with_the_host_prefix(client, content):
     from config.settings import cookie_settings
 

@@ -337,7 +337,6 @@ COOKIES = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 13: the cookies have no __Host- prefix")
 def test_with_https_the_cookies_are_host_only_secure_and_site_wide():
     # __Host- makes the browser refuse the cookie unless it is Secure, Path=/ and without Domain,
     # so a neighbouring subdomain cannot plant a session, a CSRF token or a language.
