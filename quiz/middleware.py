@@ -1,6 +1,6 @@
 """Request wrappers: send a first-time visitor to their browser's language, keep
-a session that holds progress alive, end a signed-in session past its lifetime,
-and answer 503 when the database is down."""
+a session that holds progress alive and its pages out of caches, end a
+signed-in session past its lifetime, and answer 503 when the database is down."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import is_valid_path
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import get_language_from_path, get_language_from_request, gettext
 from django_htmx.http import HttpResponseClientRedirect
 
 from quiz import sessions
-from quiz.learners import keep_session
+from quiz.learners import holds_progress, keep_session
 from quiz.security_events import Event, Outcome, record
 from quiz.views.errors import UNAVAILABLE, database_unavailable
 
@@ -96,6 +97,23 @@ def session_lifetimes(get_response: Callable[[HttpRequest], HttpResponse]):
         # After an action (a POST, an htmx swap) signing in starts from the default page.
         sign_in = resolve_url(settings.LOGIN_URL)
         return HttpResponseClientRedirect(sign_in) if htmx else HttpResponseRedirect(sign_in)
+
+    return middleware
+
+
+def private_pages(get_response: Callable[[HttpRequest], HttpResponse]):
+    """A response that read a session holding progress or a sign-in shows that
+    learner's data (a page, an htmx fragment, an export): no cache may keep it,
+    shared or the browser's own. Pages that never read it (the public pages for
+    a first-time visitor) keep their caching; static files never come this far
+    (whitenoise answers them above, with their far-future caching)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        # After a server error (a database outage among them) reading the session may fail too.
+        if request.session.accessed and response.status_code < 500 and holds_progress(request.session):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
     return middleware
 

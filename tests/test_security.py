@@ -105,17 +105,15 @@ def test_with_https_settings_every_cookie_is_sent_with_the_host_prefix(client, c
 
 
 # --- Caching of pages with learner data (issue 17, finding 15) ----------------
-NOT_YET = pytest.mark.xfail(strict=True, reason="issue 17, finding 15: pages with learner data may be cached")
 LEARNER_PAGES = [
-    pytest.param("/study/", marks=NOT_YET),
-    pytest.param("/study/settings/", marks=NOT_YET),
-    pytest.param("/progress/", marks=NOT_YET),
-    pytest.param("/quiz/", marks=NOT_YET),
-    pytest.param("/account/", marks=NOT_YET),
-    # The exports were never_cache already.
+    "/study/",
+    "/study/settings/",
+    "/progress/",
+    "/quiz/",
+    "/account/",
     "/account/export/",
     "/account/export/reviews.csv",
-    pytest.param("/es/progress/", marks=NOT_YET),
+    "/es/progress/",
 ]
 
 
@@ -131,7 +129,6 @@ def test_a_signed_in_learners_pages_are_never_stored(alice_client, alice_learner
     assert no_store(response), response.headers.get("Cache-Control")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 15: pages with learner data may be cached")
 def test_a_visitors_pages_are_never_stored_once_they_hold_progress(client, content):
     graded = answer_current_card(client, rating=3, htmx=True)
     assert graded.status_code == 200
@@ -149,6 +146,7 @@ def test_public_pages_for_a_first_time_visitor_stay_cacheable(client, content, p
 
 def test_static_files_keep_their_own_caching_for_signed_in_users_too(alice_client):
     response = alice_client.get("/static/favicon.svg")
+    response.close()  # whitenoise streams the file
     assert response.status_code == 200
     assert "no-store" not in response.headers.get("Cache-Control", "")
     assert "private" not in response.headers.get("Cache-Control", "")
@@ -157,14 +155,12 @@ def test_static_files_keep_their_own_caching_for_signed_in_users_too(alice_clien
 CLEAR_SITE_DATA = '"cache", "storage"'
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 15: signing out leaves the browser's copies")
 def test_signing_out_clears_the_browsers_cache_and_storage_but_not_its_cookies(alice_client):
     response = alice_client.post("/account/signout/")
     assert response.status_code == 302
     assert response.headers["Clear-Site-Data"] == CLEAR_SITE_DATA
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 15: deleting an account leaves the browser's copies")
 def test_deleting_the_account_clears_the_browsers_cache_and_storage(alice_client):
     refused = alice_client.post("/account/delete/", {"password": "not it"})
     assert refused.status_code == 400

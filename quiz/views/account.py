@@ -125,8 +125,21 @@ class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     success_message = gettext_lazy("Your password was changed.")
 
 
+# Sent when a browser signs out or its account is deleted: the pages it kept
+# (cache, back button) and what pages stored in it go too. Not "cookies": that
+# would also drop the language choice, which is no one's data.
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = CLEAR_SITE_DATA
+        return response
+
+
 signin = SignInView.as_view()
-signout = auth_views.LogoutView.as_view()
+signout = SignOutView.as_view()
 
 
 @login_required
@@ -139,7 +152,9 @@ def signout_everywhere(request: HttpRequest) -> HttpResponse:
     record(Event.SESSIONS_ENDED, request, user_id=user_id, outcome=Outcome.SUCCESS, reason="everywhere")
     logout(request)
     messages.success(request, gettext("You were signed out on every device."))
-    return HttpResponseRedirect(reverse(settings.LOGOUT_REDIRECT_URL))
+    response = HttpResponseRedirect(reverse(settings.LOGOUT_REDIRECT_URL))
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
 
 
 password_change = PasswordChangeView.as_view()
@@ -172,5 +187,7 @@ def delete(request: HttpRequest) -> HttpResponse:
         logout(request)
         delete_account(user)
         messages.success(request, gettext("Your account and all your progress were deleted."))
-        return HttpResponseRedirect(reverse("quiz:home"))
+        response = HttpResponseRedirect(reverse("quiz:home"))
+        response["Clear-Site-Data"] = CLEAR_SITE_DATA
+        return response
     return render(request, "account/delete.html", {"form": form}, status=400 if form.errors else 200)
