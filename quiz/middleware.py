@@ -77,8 +77,8 @@ def keep_progress(get_response: Callable[[HttpRequest], HttpResponse]):
 def session_lifetimes(get_response: Callable[[HttpRequest], HttpResponse]):
     """Sign out a session past its lifetime or ended by "sign out everywhere"
     (quiz/sessions.py) before the view sees it, and send the browser to sign
-    in again. After AuthenticationMiddleware (it reads the user), the message
-    middleware (it leaves a message)."""
+    in again. After AuthenticationMiddleware (it reads the user) and the
+    message middleware (it leaves a message)."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         # Without a session cookie there is no sign-in to check, and no session to load.
@@ -92,11 +92,15 @@ def session_lifetimes(get_response: Callable[[HttpRequest], HttpResponse]):
         logout(request)
         messages.info(request, gettext("Your session has ended. Please sign in again."))
         htmx = request.headers.get("HX-Request") == "true"
+        response: HttpResponse
         if request.method == "GET" and not htmx:
-            return redirect_to_login(request.get_full_path())
-        # After an action (a POST, an htmx swap) signing in starts from the default page.
-        sign_in = resolve_url(settings.LOGIN_URL)
-        return HttpResponseClientRedirect(sign_in) if htmx else HttpResponseRedirect(sign_in)
+            response = redirect_to_login(request.get_full_path())
+        else:
+            # After an action (a POST, an htmx swap) signing in starts from the default page.
+            sign_in = resolve_url(settings.LOGIN_URL)
+            response = HttpResponseClientRedirect(sign_in) if htmx else HttpResponseRedirect(sign_in)
+        response["Clear-Site-Data"] = sessions.CLEAR_SITE_DATA
+        return response
 
     return middleware
 

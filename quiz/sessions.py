@@ -28,6 +28,10 @@ SIGNED_IN_AT = "signed_in_at"
 # session row, so it is noted at most once a minute.
 SEEN_AT = "seen_at"
 NOTE_SEEN_EVERY = datetime.timedelta(minutes=1)
+# Sent whenever a browser is signed out (and when its account is deleted): the
+# pages it kept (cache, back button) and what pages stored in it go too. Not
+# "cookies": that would also drop the language choice, which is no one's data.
+CLEAR_SITE_DATA = '"cache", "storage"'
 # Before any sign-out everywhere: a session signed in before sign-in times were kept.
 LONG_AGO = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
 

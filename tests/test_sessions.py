@@ -13,6 +13,7 @@ from django.test import Client, RequestFactory
 
 from quiz.learners import SESSION_KEY, keep_session, kept_until
 from quiz.models import Learner
+from quiz.sessions import SIGNED_IN_AT
 from tests.study_helpers import answer_current_card
 
 UTC = datetime.UTC
@@ -233,3 +234,62 @@ def test_sign_out_everywhere_is_for_signed_in_users_and_only_by_post(client, ali
     client.force_login(alice)
     assert client.get("/account/signout/everywhere/").status_code == 405
     assert signed_in(client)
+
+
+def move_sign_in_back(client, when: datetime.datetime | None) -> None:
+    session = client.session
+    if when is None:
+        del session[SIGNED_IN_AT]
+    else:
+        session[SIGNED_IN_AT] = when.isoformat()
+    session.save()
+
+
+def test_a_learners_session_signed_in_too_long_ago_is_signed_out_with_a_message(client, clock, alice, content):
+    client.force_login(alice)
+    move_sign_in_back(client, T0 - 400 * DAYS)
+    response = client.get("/progress/", follow=True)
+    assert response.redirect_chain[0][0] == "/account/signin/?next=/progress/"
+    assert "Your session has ended. Please sign in again." in response.content.decode()
+    assert not signed_in(client)
+
+
+def test_an_htmx_request_of_an_ended_session_is_sent_to_sign_in_as_a_whole_page(client, clock, root):
+    client.force_login(root)
+    clock.now = T0 + 31 * MINUTES
+    response = client.post("/study/more/", headers={"HX-Request": "true"})
+    assert response.headers["HX-Redirect"] == "/account/signin/"
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert not signed_in(client)
+
+
+def test_a_session_signed_in_before_sign_in_times_were_kept_counts_from_its_next_request(client, clock, alice, db):
+    client.force_login(alice)
+    move_sign_in_back(client, None)
+    clock.now = T0 + 2 * DAYS
+    assert client.get("/account/").status_code == 200
+    assert client.session[SIGNED_IN_AT] == (T0 + 2 * DAYS).isoformat()
+
+
+def test_sign_out_everywhere_also_ends_a_session_from_before_sign_in_times_were_kept(client, clock, alice, db):
+    client.force_login(alice)
+    move_sign_in_back(client, None)
+    laptop = Client()
+    laptop.force_login(alice)
+    clock.now = T0 + MINUTES
+    laptop.post("/account/signout/everywhere/")
+    client.get("/account/")
+    assert not signed_in(client)
+
+
+def test_a_staff_session_notes_its_requests_at_most_once_a_minute(client, clock, root):
+    client.force_login(root)
+    clock.now = T0 + 30 * datetime.timedelta(seconds=1)
+    assert session_saved(client.get("/account/")) is False
+    clock.now = T0 + 61 * datetime.timedelta(seconds=1)
+    assert session_saved(client.get("/account/")) is True
+
+
+def session_saved(response) -> bool:
+    """Whether the response saved the session (and so sent its cookie again)."""
+    return "sessionid" in response.cookies

@@ -27,6 +27,7 @@ from quiz.forms import AnkiForm, DeleteAccountForm, EmailForm, LanguageForm, Lea
 from quiz.learners import current_learner, get_learner, save_learner
 from quiz.models import Learner, SessionCutoff
 from quiz.security_events import Event, Outcome, record
+from quiz.sessions import CLEAR_SITE_DATA
 from quiz.throttle import PASSWORD_RESETS, SIGNUPS, limit_posts
 
 
@@ -123,12 +124,6 @@ class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     template_name = "account/password_change.html"
     success_url = reverse_lazy("quiz:account")
     success_message = gettext_lazy("Your password was changed.")
-
-
-# Sent when a browser signs out or its account is deleted: the pages it kept
-# (cache, back button) and what pages stored in it go too. Not "cookies": that
-# would also drop the language choice, which is no one's data.
-CLEAR_SITE_DATA = '"cache", "storage"'
 
 
 class SignOutView(auth_views.LogoutView):
