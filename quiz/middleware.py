@@ -82,10 +82,14 @@ def session_lifetimes(get_response: Callable[[HttpRequest], HttpResponse]):
 
     def middleware(request: HttpRequest) -> HttpResponse:
         # Without a session cookie there is no sign-in to check, and no session to load.
-        if settings.SESSION_COOKIE_NAME not in request.COOKIES or not request.user.is_authenticated:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return get_response(request)
-        user = request.user
-        ended = sessions.ended(request.session, user, timezone.now())
+        try:
+            user = request.user
+            ended = sessions.ended(request.session, user, timezone.now()) if user.is_authenticated else None
+        except UNAVAILABLE as error:
+            # Before the view, so DatabaseUnavailableMiddleware cannot see it: answer as it would.
+            return unavailable(request, error)
         if ended is None:
             return get_response(request)
         record(Event.SESSIONS_ENDED, request, user_id=user.pk, outcome=Outcome.SUCCESS, reason=str(ended))
@@ -138,8 +142,12 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, UNAVAILABLE):
             return None
-        logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exception)
-        return database_unavailable(request)
+        return unavailable(request, exception)
+
+
+def unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:
+    logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exception)
+    return database_unavailable(request)
 
 
 def reporting_endpoints(get_response: Callable[[HttpRequest], HttpResponse]):
