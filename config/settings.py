@@ -121,9 +121,13 @@ MIDDLEWARE = [
     # request.user.is_verified(): the session passed the second factor (quiz/second_factor.py).
     "django_otp.middleware.OTPMiddleware",
     "quiz.middleware.keep_progress",
+    # Cache-Control: no-store, private on every response that read a learner's session.
+    "quiz.middleware.private_pages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Signs out a session past its lifetime (quiz/sessions.py): needs the user and messages above.
+    "quiz.middleware.session_lifetimes",
     "quiz.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -282,6 +286,25 @@ if GUEST_SESSION_DAYS < 2:
 if GUEST_RETENTION_DAYS < GUEST_SESSION_DAYS:
     raise ImproperlyConfigured("GUEST_RETENTION_DAYS must not be shorter than GUEST_SESSION_DAYS.")
 
+# Signed-in sessions (quiz/sessions.py) remember when they signed in. A staff
+# session ends after STAFF_SESSION_IDLE_MINUTES without a request (the last
+# request is written down at most once a minute) and STAFF_SESSION_HOURS after
+# sign-in however busy. A learner's slides like a visitor's (above) but ends
+# ACCOUNT_SESSION_MAX_DAYS after sign-in: longer than the sliding year, so a
+# phone used every day asks for the password about once every 13 months, and
+# a stolen cookie stops working at the latest that long after the sign-in.
+# A visitor's session (no account: the cookie is the only key to their
+# progress) has no such end.
+STAFF_SESSION_IDLE_MINUTES = env_int("STAFF_SESSION_IDLE_MINUTES", 30)
+STAFF_SESSION_HOURS = env_int("STAFF_SESSION_HOURS", 12)
+ACCOUNT_SESSION_MAX_DAYS = env_int("ACCOUNT_SESSION_MAX_DAYS", 400)
+if STAFF_SESSION_IDLE_MINUTES < 2:
+    raise ImproperlyConfigured("STAFF_SESSION_IDLE_MINUTES must be at least 2 (activity is noted once a minute).")
+if STAFF_SESSION_HOURS < 1:
+    raise ImproperlyConfigured("STAFF_SESSION_HOURS must be at least 1.")
+if ACCOUNT_SESSION_MAX_DAYS < 1:
+    raise ImproperlyConfigured("ACCOUNT_SESSION_MAX_DAYS must be at least 1.")
+
 # The fitted schedule (`manage.py fit_schedule`, issue 12): how many predictable
 # reviews (a card seen again on a later day) a deck-wide fit needs, and how
 # many a learner needs before their own weights are tried against the deck's.
@@ -397,9 +420,35 @@ if TRUSTED_PROXIES < 0:
 # (`make run`, the tests) turns it off with DJANGO_HTTPS=false.
 HTTPS = env_bool("DJANGO_HTTPS", True)
 SECURE_SSL_REDIRECT = HTTPS
-SESSION_COOKIE_SECURE = HTTPS
-CSRF_COOKIE_SECURE = HTTPS
-LANGUAGE_COOKIE_SECURE = HTTPS
+
+
+def cookie_settings(https: bool) -> dict[str, Any]:
+    """Names and scope of the session, CSRF and language cookies.
+
+    With HTTPS the names carry the __Host- prefix: a browser then keeps such a
+    cookie only if it is Secure, for Path=/ and without Domain, so a page on a
+    neighbouring subdomain or over plain HTTP cannot plant or overwrite it.
+    Over plain HTTP (development, tests) browsers refuse __Host- cookies:
+    Django's own names stay."""
+    prefix = "__Host-" if https else ""
+    return {
+        "SESSION_COOKIE_NAME": f"{prefix}sessionid",
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_PATH": "/",
+        "SESSION_COOKIE_DOMAIN": None,
+        "CSRF_COOKIE_NAME": f"{prefix}csrftoken",
+        "CSRF_COOKIE_SECURE": https,
+        "CSRF_COOKIE_PATH": "/",
+        "CSRF_COOKIE_DOMAIN": None,
+        "LANGUAGE_COOKIE_NAME": f"{prefix}django_language",
+        "LANGUAGE_COOKIE_SECURE": https,
+        "LANGUAGE_COOKIE_PATH": "/",
+        "LANGUAGE_COOKIE_DOMAIN": None,
+    }
+
+
+# The session, CSRF and language cookies' names, Secure flag, path and domain.
+globals().update(cookie_settings(HTTPS))
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000 if HTTPS else 0)
 # Opt-in: they bind every subdomain, and a preloaded domain stays HTTPS-only
 # in browsers for months after it is taken off the list.

@@ -10,7 +10,7 @@ class QuizConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from quiz import accounts, learners, published, security_events  # noqa: F401  (connect the sign-in, content-change and security-event signals)
+        from quiz import accounts, learners, published, security_events, sessions  # noqa: F401  (connect the sign-in, content-change and security-event signals)
         from quiz.history import register_content
 
         register_content()

@@ -7,7 +7,9 @@ until they confirm it (a session planted in their browser must not fill their
 account unasked), on the page of views.account.merge.
 
 A session that holds progress is kept while it is used: its expiry slides to
-GUEST_SESSION_DAYS after the latest visit, renewed at most once a day.
+GUEST_SESSION_DAYS after the latest visit, renewed at most once a day; a
+signed-in learner's never past ACCOUNT_SESSION_MAX_DAYS after the sign-in, and
+a staff member's follows their idle timeout instead (quiz/sessions.py).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from quiz.models import Learner
+from quiz.sessions import account_session_end, is_staff_session
 
 SESSION_KEY = "guest_learner_id"
 # After sign-in: the guest learner whose progress waits for the learner's yes or no.
@@ -107,15 +110,19 @@ def keep_session(session: SessionBase, now: datetime.datetime, *, active_since_s
     just saved it with that time); return whether it did.
 
     Done only when the last renewal is a day old or more: the session's own expiry
-    tells when that was. In between, requests leave the session unwritten."""
-    if not holds_progress(session) or session.get_expire_at_browser_close():
+    tells when that was. In between, requests leave the session unwritten. A
+    signed-in session's expiry stops at its absolute end (it is then left as it
+    is); a staff session's is not this function's (quiz.sessions.note_seen)."""
+    if not holds_progress(session) or session.get_expire_at_browser_close() or is_staff_session(session):
         return False
-    lifetime = datetime.timedelta(days=settings.GUEST_SESSION_DAYS)
-    left = session.get_expiry_date(modification=now) - now
-    # More than `lifetime` left means the setting was lowered since: renew to the new one.
-    if lifetime - RENEW_AFTER < left <= lifetime:
+    target = now + datetime.timedelta(days=settings.GUEST_SESSION_DAYS)
+    if (end := account_session_end(session)) is not None:
+        target = min(target, end)
+    expiry = session.get_expiry_date(modification=now)
+    # Later than `target` means the setting was lowered since: renew to the new one.
+    if target - RENEW_AFTER < expiry <= target:
         return False
-    session.set_expiry(now + lifetime)
+    session.set_expiry(target)
     if active_since_saved:  # the learner's row was just written with last_active_at = now
         return True
     if USER_SESSION_KEY in session:

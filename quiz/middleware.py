@@ -1,5 +1,6 @@
 """Request wrappers: send a first-time visitor to their browser's language, keep
-a session that holds progress alive, and answer 503 when the database is down."""
+a session that holds progress alive and its pages out of caches, end a
+signed-in session past its lifetime, and answer 503 when the database is down."""
 
 from __future__ import annotations
 
@@ -7,12 +8,20 @@ import logging
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import resolve_url
 from django.urls import is_valid_path
 from django.utils import timezone, translation
-from django.utils.translation import get_language_from_path, get_language_from_request
+from django.utils.cache import patch_cache_control
+from django.utils.translation import get_language_from_path, get_language_from_request, gettext
+from django_htmx.http import HttpResponseClientRedirect
 
-from quiz.learners import keep_session
+from quiz import sessions
+from quiz.learners import holds_progress, keep_session
+from quiz.security_events import Event, Outcome, record
 from quiz.views.errors import UNAVAILABLE, database_unavailable
 
 logger = logging.getLogger(__name__)
@@ -65,6 +74,58 @@ def keep_progress(get_response: Callable[[HttpRequest], HttpResponse]):
     return middleware
 
 
+def session_lifetimes(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Sign out a session past its lifetime or ended by "sign out everywhere"
+    (quiz/sessions.py) before the view sees it, and send the browser to sign
+    in again. After AuthenticationMiddleware (it reads the user) and the
+    message middleware (it leaves a message)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        # Without a session cookie there is no sign-in to check, and no session to load.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return get_response(request)
+        try:
+            user = request.user
+            ended = sessions.ended(request.session, user, timezone.now()) if user.is_authenticated else None
+        except UNAVAILABLE as error:
+            # Before the view, so DatabaseUnavailableMiddleware cannot see it: answer as it would.
+            return unavailable(request, error)
+        if ended is None:
+            return get_response(request)
+        record(Event.SESSIONS_ENDED, request, user_id=user.pk, outcome=Outcome.SUCCESS, reason=str(ended))
+        logout(request)
+        messages.info(request, gettext("Your session has ended. Please sign in again."))
+        htmx = request.headers.get("HX-Request") == "true"
+        response: HttpResponse
+        if request.method == "GET" and not htmx:
+            response = redirect_to_login(request.get_full_path())
+        else:
+            # After an action (a POST, an htmx swap) signing in starts from the default page.
+            sign_in = resolve_url(settings.LOGIN_URL)
+            response = HttpResponseClientRedirect(sign_in) if htmx else HttpResponseRedirect(sign_in)
+        response["Clear-Site-Data"] = sessions.CLEAR_SITE_DATA
+        return response
+
+    return middleware
+
+
+def private_pages(get_response: Callable[[HttpRequest], HttpResponse]):
+    """A response that read a session holding progress or a sign-in shows that
+    learner's data (a page, an htmx fragment, an export): no cache may keep it,
+    shared or the browser's own. Pages that never read it (the public pages for
+    a first-time visitor) keep their caching; static files never come this far
+    (whitenoise answers them above, with their far-future caching)."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        # After a server error (a database outage among them) reading the session may fail too.
+        if request.session.accessed and response.status_code < 500 and holds_progress(request.session):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
+
+    return middleware
+
+
 class DatabaseUnavailableMiddleware:
     """A view that meets a database outage answers 503 instead of Django's bare 500.
 
@@ -81,8 +142,12 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, UNAVAILABLE):
             return None
-        logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exception)
-        return database_unavailable(request)
+        return unavailable(request, exception)
+
+
+def unavailable(request: HttpRequest, exception: Exception) -> HttpResponse:
+    logger.error("Database unavailable: %s %s", request.method, request.path, exc_info=exception)
+    return database_unavailable(request)
 
 
 def reporting_endpoints(get_response: Callable[[HttpRequest], HttpResponse]):

@@ -31,6 +31,7 @@ urlpatterns = [
     path("account/signin/code/", second_factor.signin_code, name="signin-code"),
     path("account/signout/", account.signout, name="signout"),
     path("account/merge/", account.merge, name="account-merge"),
+    path("account/signout/everywhere/", account.signout_everywhere, name="signout-everywhere"),
     path("account/details/", account.account_details, name="account-details"),
     path("account/email/", account.email_change, name="email-change"),
     path("account/email/confirm/<str:token>/", account.email_change_confirm, name="email-change-confirm"),

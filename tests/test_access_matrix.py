@@ -209,6 +209,10 @@ MATRIX: dict[str, Entry] = {
         visitors_and_users(SIGNIN, 302),
         lambda world: {"choice": "merge"},
     ),
+    # Ends only the asker's own sessions: alice, last, is still signed in until her own POST.
+    "account/signout/everywhere/": Entry(
+        fixed("/account/signout/everywhere/"), visitors_and_users(SIGNIN, 405), visitors_and_users(SIGNIN, 302)
+    ),
     "account/details/": Entry(
         fixed("/account/details/"),
         visitors_and_users(SIGNIN, 405),

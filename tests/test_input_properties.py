@@ -344,6 +344,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda p: {"password": maybe(st.just(PASSWORD)), "code": maybe(CODES)},
         actors=("alice", "alice with two-step"),
     ),
+    "sign out everywhere": Endpoint(at("/account/signout/everywhere/"), lambda p: {"confirm": JUNK}),
     "account details": Endpoint(
         at("/account/details/"),
         lambda p: {"email": maybe(st.emails()), "language": maybe(LANGUAGES)},
@@ -429,6 +430,7 @@ def valid_bodies(p: People) -> dict[str, dict]:
         "/account/reset-progress/": {"confirm": "on"},
         "/account/two-step/start/": {},
         "/account/signout/": {},
+        "/account/signout/everywhere/": {},
         "/i18n/setlang/": {"language": "es", "next": "/"},
     }
 

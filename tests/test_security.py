@@ -5,6 +5,9 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.test import override_settings
+
+from tests.study_helpers import answer_current_card
 
 PAGES = ["/", "/learn/", "/learn/causes/", "/es/learn/when-to-worry/", "/ar/"]
 
@@ -82,3 +85,86 @@ def test_pages_are_gzipped_only_for_browsers_that_accept_it(alice_client):
     html = gzip.decompress(zipped.content).decode()
     assert html.count("<h1") == 1
     assert len(zipped.content) < len(html) / 3 and len(html) > 20_000
+
+
+def test_with_https_settings_every_cookie_is_sent_with_the_host_prefix(client, content):
+    from config.settings import cookie_settings
+
+    with override_settings(**cookie_settings(https=True)):
+        home = client.get("/account/signin/", secure=True)
+        answer = answer_current_card(client, rating=3)
+        language = client.post("/i18n/setlang/", {"language": "es", "next": "/"}, secure=True)
+        cookies = {**home.cookies, **answer.cookies, **language.cookies}
+        assert set(cookies) == {"__Host-csrftoken", "__Host-sessionid", "__Host-django_language"}
+        for name, cookie in cookies.items():
+            assert cookie["secure"] is True, name
+            assert cookie["path"] == "/", name
+            assert not cookie["domain"], name
+        # The first-visit redirect to the browser's language reads the prefixed cookie.
+        assert client.get("/", headers={"Accept-Language": "fr"}, secure=True).status_code == 200
+
+
+# --- Caching of pages with learner data (issue 17, finding 15) ----------------
+LEARNER_PAGES = [
+    "/study/",
+    "/study/settings/",
+    "/progress/",
+    "/quiz/",
+    "/account/",
+    "/account/export/",
+    "/account/export/reviews.csv",
+    "/es/progress/",
+]
+
+
+def no_store(response) -> bool:
+    directives = {part.strip() for part in response.headers.get("Cache-Control", "").split(",")}
+    return {"no-store", "private"} <= directives
+
+
+@pytest.mark.parametrize("path", LEARNER_PAGES)
+def test_a_signed_in_learners_pages_are_never_stored(alice_client, alice_learner, path):
+    response = alice_client.get(path)
+    assert response.status_code == 200
+    assert no_store(response), response.headers.get("Cache-Control")
+
+
+def test_a_visitors_pages_are_never_stored_once_they_hold_progress(client, content):
+    graded = answer_current_card(client, rating=3, htmx=True)
+    assert graded.status_code == 200
+    assert no_store(graded)  # the htmx fragment too
+    for path in ("/study/", "/progress/", "/account/"):
+        assert no_store(client.get(path)), path
+
+
+@pytest.mark.parametrize("path", ["/", "/learn/", "/learn/causes/", "/privacy/", "/study/"])
+def test_public_pages_for_a_first_time_visitor_stay_cacheable(client, content, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+
+
+def test_static_files_keep_their_own_caching_for_signed_in_users_too(alice_client):
+    response = alice_client.get("/static/favicon.svg")
+    response.close()  # whitenoise streams the file
+    assert response.status_code == 200
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+    assert "private" not in response.headers.get("Cache-Control", "")
+
+
+CLEAR_SITE_DATA = '"cache", "storage"'
+
+
+def test_signing_out_clears_the_browsers_cache_and_storage_but_not_its_cookies(alice_client):
+    response = alice_client.post("/account/signout/")
+    assert response.status_code == 302
+    assert response.headers["Clear-Site-Data"] == CLEAR_SITE_DATA
+
+
+def test_deleting_the_account_clears_the_browsers_cache_and_storage(alice_client):
+    refused = alice_client.post("/account/delete/", {"password": "not it"})
+    assert refused.status_code == 400
+    assert "Clear-Site-Data" not in refused.headers
+    response = alice_client.post("/account/delete/", {"password": "correct horse battery"})
+    assert response.status_code == 302
+    assert response.headers["Clear-Site-Data"] == CLEAR_SITE_DATA

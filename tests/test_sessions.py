@@ -9,10 +9,11 @@ from unittest import mock
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 
 from quiz.learners import SESSION_KEY, keep_session, kept_until
 from quiz.models import Learner
+from quiz.sessions import SIGNED_IN_AT
 from tests.study_helpers import answer_current_card
 
 UTC = datetime.UTC
@@ -129,3 +130,166 @@ def test_kept_until_tells_the_date_the_progress_is_kept_until(client, content, c
     answer_current_card(client, rating=3)
     request.session = SessionStore(client.cookies["sessionid"].value)
     assert kept_until(request) == T0 + YEAR
+
+
+# --- Lifetimes of signed-in sessions (issue 17, finding 11) -------------------
+# Staff sessions end after STAFF_SESSION_IDLE_MINUTES (30) without a request and
+# STAFF_SESSION_HOURS (12) after sign-in; a learner's signed-in session after
+# ACCOUNT_SESSION_MAX_DAYS (400), however often it is used. Sign-in is at T0.
+MINUTES = datetime.timedelta(minutes=1)
+
+
+def signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def sent_to_sign_in(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith("/account/signin/?next=")
+
+
+@pytest.mark.parametrize("person", ["charlie", "root"])
+def test_a_staff_session_ends_after_thirty_idle_minutes(client, clock, person, request):
+    client.force_login(request.getfixturevalue(person))
+    clock.now = T0 + 29 * MINUTES
+    assert client.get("/account/").status_code == 200
+    clock.now = T0 + 58 * MINUTES  # 29 minutes after the last request
+    assert client.get("/account/").status_code == 200
+    clock.now = T0 + 89 * MINUTES  # 31 minutes after it
+    response = client.get("/account/")
+    assert sent_to_sign_in(response)
+    assert not signed_in(client)
+
+
+def test_a_staff_session_in_constant_use_ends_twelve_hours_after_sign_in(client, clock, root):
+    client.force_login(root)
+    for minute in range(20, 12 * 60, 20):
+        clock.now = T0 + minute * MINUTES
+        assert client.get("/account/").status_code == 200, minute
+    clock.now = T0 + 12 * HOURS + MINUTES
+    assert sent_to_sign_in(client.get("/account/"))
+    assert not signed_in(client)
+
+
+def test_a_learners_session_in_use_ends_four_hundred_days_after_sign_in(client, clock, alice, content):
+    client.force_login(alice)
+    client.get("/study/")  # as the sign-in page's redirect would
+    for day in (200, 399):
+        clock.now = T0 + day * DAYS
+        assert client.get("/study/").status_code == 200
+        assert signed_in(client), day
+    # Never past the absolute end: not even the cookie and the session row.
+    assert session_row(client).expire_date == T0 + 400 * DAYS
+    clock.now = T0 + 400 * DAYS + MINUTES
+    client.get("/study/")
+    assert not signed_in(client)
+
+
+def test_a_learner_is_not_asked_to_sign_in_again_after_an_idle_hour(client, clock, alice, content):
+    client.force_login(alice)
+    clock.now = T0 + 13 * HOURS
+    assert client.get("/study/").status_code == 200
+    assert signed_in(client)
+
+
+def test_a_visitors_session_keeps_only_its_sliding_expiry(client, content, clock):
+    answer_current_card(client, rating=3)
+    learner = Learner.objects.get()
+    for day in (300, 600, 900):
+        clock.now = T0 + day * DAYS
+        assert client.get("/study/").status_code == 200
+        assert client.session[SESSION_KEY] == learner.pk
+    assert session_row(client).expire_date == T0 + 900 * DAYS + YEAR
+
+
+def test_sign_out_everywhere_ends_every_session_of_the_user_and_no_one_elses(
+    client, clock, alice, bob, content, caplog
+):
+    caplog.set_level("INFO", logger="quiz.security")
+    phone, laptop, bobs = Client(), Client(), Client()
+    phone.force_login(alice)
+    laptop.force_login(alice)
+    bobs.force_login(bob)
+
+    clock.now = T0 + 5 * MINUTES
+    response = laptop.post("/account/signout/everywhere/")
+    assert response.status_code == 302
+    assert not signed_in(laptop)
+    phone.get("/account/")
+    assert not signed_in(phone)
+    bobs.get("/account/")
+    assert signed_in(bobs)
+    assert f'"event": "sessions_ended", "user_id": {alice.pk}' in caplog.text
+
+    # Signing in again afterwards works as before.
+    clock.now = T0 + 6 * MINUTES
+    phone.force_login(alice)
+    assert phone.get("/account/").status_code == 200
+    assert signed_in(phone)
+
+
+def test_sign_out_everywhere_is_for_signed_in_users_and_only_by_post(client, alice, db):
+    response = client.post("/account/signout/everywhere/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/account/signin/")
+    client.force_login(alice)
+    assert client.get("/account/signout/everywhere/").status_code == 405
+    assert signed_in(client)
+
+
+def move_sign_in_back(client, when: datetime.datetime | None) -> None:
+    session = client.session
+    if when is None:
+        del session[SIGNED_IN_AT]
+    else:
+        session[SIGNED_IN_AT] = when.isoformat()
+    session.save()
+
+
+def test_a_learners_session_signed_in_too_long_ago_is_signed_out_with_a_message(client, clock, alice, content):
+    client.force_login(alice)
+    move_sign_in_back(client, T0 - 400 * DAYS)
+    response = client.get("/progress/", follow=True)
+    assert response.redirect_chain[0][0] == "/account/signin/?next=/progress/"
+    assert "Your session has ended. Please sign in again." in response.content.decode()
+    assert not signed_in(client)
+
+
+def test_an_htmx_request_of_an_ended_session_is_sent_to_sign_in_as_a_whole_page(client, clock, root):
+    client.force_login(root)
+    clock.now = T0 + 31 * MINUTES
+    response = client.post("/study/more/", headers={"HX-Request": "true"})
+    assert response.headers["HX-Redirect"] == "/account/signin/"
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'
+    assert not signed_in(client)
+
+
+def test_a_session_signed_in_before_sign_in_times_were_kept_counts_from_its_next_request(client, clock, alice, db):
+    client.force_login(alice)
+    move_sign_in_back(client, None)
+    clock.now = T0 + 2 * DAYS
+    assert client.get("/account/").status_code == 200
+    assert client.session[SIGNED_IN_AT] == (T0 + 2 * DAYS).isoformat()
+
+
+def test_sign_out_everywhere_also_ends_a_session_from_before_sign_in_times_were_kept(client, clock, alice, db):
+    client.force_login(alice)
+    move_sign_in_back(client, None)
+    laptop = Client()
+    laptop.force_login(alice)
+    clock.now = T0 + MINUTES
+    laptop.post("/account/signout/everywhere/")
+    client.get("/account/")
+    assert not signed_in(client)
+
+
+def test_a_staff_session_notes_its_requests_at_most_once_a_minute(client, clock, root):
+    client.force_login(root)
+    clock.now = T0 + 30 * datetime.timedelta(seconds=1)
+    assert session_saved(client.get("/account/")) is False
+    clock.now = T0 + 61 * datetime.timedelta(seconds=1)
+    assert session_saved(client.get("/account/")) is True
+
+
+def session_saved(response) -> bool:
+    """Whether the response saved the session (and so sent its cookie again)."""
+    return "sessionid" in response.cookies

@@ -185,6 +185,21 @@ def test_guests_cannot_be_purged_while_their_session_could_still_come_back():
     assert "GUEST_RETENTION_DAYS must not be shorter than GUEST_SESSION_DAYS" in result.stderr
 
 
+def test_signed_in_sessions_have_lifetimes_unless_configured():
+    code = (
+        "from django.conf import settings as s\n"
+        "print(s.STAFF_SESSION_IDLE_MINUTES, s.STAFF_SESSION_HOURS, s.ACCOUNT_SESSION_MAX_DAYS)"
+    )
+    assert run_django(code).stdout.split() == ["30", "12", "400"]
+    configured = run_django(
+        code, STAFF_SESSION_IDLE_MINUTES="15", STAFF_SESSION_HOURS="8", ACCOUNT_SESSION_MAX_DAYS="90"
+    )
+    assert configured.stdout.split() == ["15", "8", "90"]
+    refused = run_django(code, STAFF_SESSION_IDLE_MINUTES="1")
+    assert refused.returncode != 0
+    assert "STAFF_SESSION_IDLE_MINUTES must be at least 2" in refused.stderr
+
+
 MAILER = "from django.conf import settings; m = settings.MAILERS['default']; print(m['BACKEND'], m.get('OPTIONS'))"
 
 
@@ -312,3 +327,32 @@ def test_https_protections_do_not_depend_on_debug():
 
 
 PRODUCTION_SECRETS = {"DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "example.org"}
+
+
+COOKIES = (
+    "from django.conf import settings as s\n"
+    "for kind in ('SESSION', 'CSRF', 'LANGUAGE'):\n"
+    "    print(getattr(s, kind + '_COOKIE_NAME'), getattr(s, kind + '_COOKIE_SECURE'),"
+    " getattr(s, kind + '_COOKIE_PATH'), getattr(s, kind + '_COOKIE_DOMAIN'))"
+)
+
+
+def test_with_https_the_cookies_are_host_only_secure_and_site_wide():
+    # __Host- makes the browser refuse the cookie unless it is Secure, Path=/ and without Domain,
+    # so a neighbouring subdomain cannot plant a session, a CSRF token or a language.
+    expected = [
+        "__Host-sessionid True / None",
+        "__Host-csrftoken True / None",
+        "__Host-django_language True / None",
+    ]
+    assert run_launched(COOKIES, **PRODUCTION_SECRETS).stdout.splitlines() == expected
+    assert run_django(COOKIES, **PRODUCTION).stdout.splitlines() == expected
+
+
+def test_without_https_the_cookies_keep_their_plain_names():
+    # Browsers refuse a __Host- cookie over plain HTTP: development keeps Django's names.
+    assert run_django(COOKIES).stdout.splitlines() == [
+        "sessionid False / None",
+        "csrftoken False / None",
+        "django_language False / None",
+    ]

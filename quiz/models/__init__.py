@@ -1,3 +1,4 @@
+from quiz.models.accounts import SessionCutoff
 from quiz.models.content import (
     Choice,
     ContentVersion,
@@ -29,6 +30,7 @@ __all__ = [
     "QuizAnswer",
     "QuizAttempt",
     "ReviewLog",
+    "SessionCutoff",
     "Source",
     "Topic",
     "Translated",

@@ -23,7 +23,7 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy, translate_url
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -42,7 +42,9 @@ from quiz.forms import (
     SignUpForm,
 )
 from quiz.learners import current_learner, get_learner, pending_guest, save_learner, settle_pending_guest
+from quiz.models import SessionCutoff
 from quiz.security_events import Event, Outcome, record
+from quiz.sessions import CLEAR_SITE_DATA
 from quiz.throttle import (
     EMAIL_CHANGES,
     PASSWORD_CHANGES,
@@ -252,6 +254,32 @@ class PasswordChangeView(SuccessMessageMixin, CheckedPasswordChangeView):
     success_message = gettext_lazy("Your password was changed.")
 
 
+class SignOutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        response["Clear-Site-Data"] = CLEAR_SITE_DATA
+        return response
+
+
+signin = SignInView.as_view()
+signout = SignOutView.as_view()
+
+
+@login_required
+@require_POST
+def signout_everywhere(request: HttpRequest) -> HttpResponse:
+    """End every session of the user, on every device, this one too: each is
+    signed out at its next request (quiz/sessions.py)."""
+    user_id = cast(User, request.user).pk  # @login_required
+    SessionCutoff.objects.end_sessions(user_id, timezone.now())
+    record(Event.SESSIONS_ENDED, request, user_id=user_id, outcome=Outcome.SUCCESS, reason="everywhere")
+    logout(request)
+    messages.success(request, gettext("You were signed out on every device."))
+    response = HttpResponseRedirect(reverse(settings.LOGOUT_REDIRECT_URL))
+    response["Clear-Site-Data"] = CLEAR_SITE_DATA
+    return response
+
+
 class AdminPasswordChangeView(CheckedPasswordChangeView):
     form_class = AdminPasswordChangeForm
 
@@ -276,8 +304,6 @@ def admin_password_change(request: HttpRequest) -> HttpResponseBase:
     return admin.site.admin_view(limited_admin_password_change)(request)
 
 
-signin = SignInView.as_view()
-signout = auth_views.LogoutView.as_view()
 password_change = limit_posts(PASSWORD_CHANGES, per_user=True, event=Event.PASSWORD_CHANGE)(
     PasswordChangeView.as_view()
 )
@@ -378,5 +404,7 @@ def delete(request: HttpRequest) -> HttpResponse:
         delete_account(user)
         record(Event.ACCOUNT_DELETED, request, user_id=user_id, outcome=Outcome.SUCCESS)
         messages.success(request, gettext("Your account and all your progress were deleted."))
-        return HttpResponseRedirect(reverse("quiz:home"))
+        response = HttpResponseRedirect(reverse("quiz:home"))
+        response["Clear-Site-Data"] = CLEAR_SITE_DATA
+        return response
     return render(request, "account/delete.html", {"form": form}, status=400 if form.errors else 200)
