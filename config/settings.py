@@ -112,6 +112,8 @@ MIDDLEWARE = [
     # from whitenoise, above): the dashboard's HTML is 58 KB, 7 KB gzipped.
     # BREACH: Django pads each gzip with random bytes and masks the CSRF token per response.
     "django.middleware.gzip.GZipMiddleware",
+    # Before the session middleware: a visitor's session under the cookie's old name is kept.
+    "quiz.middleware.adopt_legacy_session",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "quiz.middleware.first_visit_language",
     "django.middleware.locale.LocaleMiddleware",
@@ -449,6 +451,10 @@ def cookie_settings(https: bool) -> dict[str, Any]:
 
 # The session, CSRF and language cookies' names, Secure flag, path and domain.
 globals().update(cookie_settings(HTTPS))
+# The session cookie's name before the __Host- prefix: a visitor's browser that
+# still sends only that one keeps its progress (quiz.middleware.adopt_legacy_session).
+# Empty turns it off (a year after the move, when every such session has expired).
+LEGACY_SESSION_COOKIE_NAME = env_str("DJANGO_LEGACY_SESSION_COOKIE", "sessionid" if HTTPS else "")
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000 if HTTPS else 0)
 # Opt-in: they bind every subdomain, and a preloaded domain stays HTTPS-only
 # in browsers for months after it is taken off the list.

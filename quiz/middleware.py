@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,7 +22,7 @@ from django.utils.translation import get_language_from_path, get_language_from_r
 from django_htmx.http import HttpResponseClientRedirect
 
 from quiz import sessions
-from quiz.learners import holds_progress, keep_session
+from quiz.learners import SESSION_KEY, holds_progress, keep_session
 from quiz.security_events import Event, Outcome, record
 from quiz.views.errors import UNAVAILABLE, database_unavailable
 
@@ -158,6 +160,46 @@ def reporting_endpoints(get_response: Callable[[HttpRequest], HttpResponse]):
         response = get_response(request)
         if "Content-Security-Policy" in response.headers:
             response.headers["Reporting-Endpoints"] = f'csp-endpoint="{settings.CSP_REPORT_PATH}"'
+        return response
+
+    return middleware
+
+
+def adopt_legacy_session(get_response: Callable[[HttpRequest], HttpResponse]):
+    """Keep a visitor's progress across the move to the __Host- session cookie.
+
+    A visitor's session cookie is the only key to their progress, so a browser
+    that still sends the cookie under its old name (LEGACY_SESSION_COOKIE_NAME)
+    and not yet the new one keeps its session: the old cookie is read once,
+    the session is sent back under the new name and the old cookie deleted.
+    Only a visitor's session is adopted, never a signed-in one: a cookie planted
+    by a neighbouring subdomain could otherwise sign the browser in as someone
+    else (a signed-in user just signs in again). Comes before SessionMiddleware."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        legacy, name = settings.LEGACY_SESSION_COOKIE_NAME, settings.SESSION_COOKIE_NAME
+        adopted = None
+        if legacy and legacy != name and name not in request.COOKIES and legacy in request.COOKIES:
+            # One read of the old session, once per browser: only a visitor's progress moves.
+            old = import_module(settings.SESSION_ENGINE).SessionStore(request.COOKIES[legacy])
+            if SESSION_KEY in old and USER_SESSION_KEY not in old:
+                adopted = request.COOKIES[name] = request.COOKIES[legacy]
+        response = get_response(request)
+        if legacy and legacy != name and legacy in request.COOKIES:
+            response.delete_cookie(legacy, path="/", samesite=settings.SESSION_COOKIE_SAMESITE)
+        session = request.session
+        if adopted is None or name in response.cookies or session.session_key != adopted:
+            return response  # nothing adopted, or SessionMiddleware sent a cookie of its own
+        response.set_cookie(
+            name,
+            adopted,
+            max_age=session.get_expiry_age(),
+            path=settings.SESSION_COOKIE_PATH,
+            domain=settings.SESSION_COOKIE_DOMAIN,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=settings.SESSION_COOKIE_HTTPONLY,
+            samesite=settings.SESSION_COOKIE_SAMESITE,
+        )
         return response
 
     return middleware

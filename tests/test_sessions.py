@@ -293,3 +293,52 @@ def test_a_staff_session_notes_its_requests_at_most_once_a_minute(client, clock,
 def session_saved(response) -> bool:
     """Whether the response saved the session (and so sent its cookie again)."""
     return "sessionid" in response.cookies
+
+
+# --- The move to the __Host- session cookie --------------------------------
+HOST_COOKIES = {"SESSION_COOKIE_NAME": "__Host-sessionid", "LEGACY_SESSION_COOKIE_NAME": "sessionid"}
+
+
+def legacy_browser(session_data: dict) -> tuple[Client, str]:
+    """A browser that holds its session only under the cookie's old name."""
+    session = SessionStore()
+    session.update(session_data)
+    session.create()
+    client = Client()
+    client.cookies["sessionid"] = session.session_key
+    return client, session.session_key
+
+
+def test_a_visitors_progress_under_the_old_cookie_name_moves_to_the_new_cookie(content, settings):
+    learner = Learner.objects.create()
+    settings.SESSION_COOKIE_NAME, settings.LEGACY_SESSION_COOKIE_NAME = HOST_COOKIES.values()
+    client, key = legacy_browser({SESSION_KEY: learner.pk})
+    response = client.get("/progress/")
+    assert response.status_code == 200
+    assert response.cookies["__Host-sessionid"].value == key
+    assert response.cookies["__Host-sessionid"]["max-age"]
+    assert response.cookies["sessionid"].value == ""  # deleted
+    # From now on the new cookie alone names the same progress.
+    del client.cookies["sessionid"]
+    assert client.session[SESSION_KEY] == learner.pk
+
+
+def test_a_signed_in_session_under_the_old_cookie_name_is_not_carried_over(alice, db, settings):
+    from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
+
+    settings.SESSION_COOKIE_NAME, settings.LEGACY_SESSION_COOKIE_NAME = HOST_COOKIES.values()
+    client, key = legacy_browser({USER_SESSION_KEY: str(alice.pk)})
+    response = client.get("/account/")
+    assert b"Sign out everywhere" not in response.content  # not signed in
+    assert response.cookies["sessionid"].value == ""
+    # Whatever new cookie comes back names another, empty session, never the old one.
+    assert response.cookies.get("__Host-sessionid") is None or response.cookies["__Host-sessionid"].value != key
+
+
+def test_without_a_legacy_name_the_old_cookie_is_ignored(content, settings):
+    learner = Learner.objects.create()
+    settings.SESSION_COOKIE_NAME, settings.LEGACY_SESSION_COOKIE_NAME = "__Host-sessionid", ""
+    client, _key = legacy_browser({SESSION_KEY: learner.pk})
+    response = client.get("/progress/")
+    assert "__Host-sessionid" not in response.cookies
+    assert "sessionid" not in response.cookies
