@@ -69,3 +69,20 @@ def test_asking_for_another_learners_quiz_is_logged_as_refused(client, alice, bo
             "model": "quiz.QuizAttempt",
         }
     ]
+
+
+def test_an_account_deletion_is_logged_with_the_id_it_had(client, alice, security_log):
+    client.force_login(alice)
+    user_id = alice.pk
+    response = client.post("/account/delete/", {"password": PASSWORD})
+    assert response.status_code == 302
+    assert {"event": "account_deleted", "user_id": user_id, "client": "127.0.0.1", "outcome": "success"} in events(
+        security_log
+    )
+
+
+def test_a_staff_members_refused_self_deletion_is_logged(client, erin, security_log):
+    client.force_login(erin)
+    assert client.post("/account/delete/", {"password": PASSWORD}).status_code == 403
+    refused = [event for event in events(security_log) if event["event"] == "account_deleted"]
+    assert refused and refused[0]["outcome"] == "refused" and refused[0]["user_id"] == erin.pk
