@@ -11,6 +11,7 @@ import sqlite3
 import zipfile
 from contextlib import closing
 from html import unescape as html_unescape
+from unittest import mock
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -140,6 +141,36 @@ def test_the_export_runs_a_constant_number_of_queries(alice_client, cards):
         assert len(queries) <= 9, path
 
 
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 7: the exports are built whole in memory")
+@pytest.mark.parametrize("path", ["/account/export/", "/account/export/reviews.csv"])
+def test_the_exports_are_streamed_and_not_cached(alice_client, path):
+    study(alice_client, 3)
+    response = download(alice_client, path)
+    assert response.streaming
+    assert "no-cache" in response.headers["Cache-Control"]
+    body = b"".join(response.streaming_content)
+    if path.endswith(".json") or path.endswith("/"):
+        assert len(json.loads(body)["reviews"]) == 3
+    else:
+        assert len(body.decode().strip().splitlines()) == 4
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 7: exports are not limited")
+def test_exports_are_limited_per_learner_per_hour(alice_client, alice, settings, client):
+    settings.THROTTLE_EXPORTS_PER_HOUR = 2
+    study(alice_client, 1)
+    assert alice_client.get("/account/export/").status_code == 200
+    assert alice_client.get("/account/export/reviews.csv").status_code == 200
+    refused = alice_client.get("/account/export/")
+    assert refused.status_code == 429
+    assert "Retry-After" in refused.headers
+    assert alice_client.get("/account/export/reviews.csv").status_code == 429
+    # Counted per learner: another learner from the same address is not held up.
+    other = type(client)()
+    study(other, 1)
+    assert other.get("/account/export/").status_code == 200
+
+
 # --- Anki ---------------------------------------------------------------------
 
 
@@ -207,6 +238,32 @@ def test_an_unknown_anki_language_is_refused(client, content):
     response = client.get("/account/anki/?language=xx")
     assert response.status_code == 400
     assert 'role="alert"' in response.content.decode()
+
+
+@pytest.fixture
+def builds():
+    """Count the Anki packages built (not served)."""
+    with mock.patch.object(exports, "anki_package", wraps=exports.anki_package) as spy:
+        yield spy
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17, finding 14: the Anki deck is rebuilt on every GET")
+def test_the_anki_deck_is_built_once_per_language_and_content_version(client, content, builds):
+    first = client.get("/account/anki/?language=es").content
+    second = client.get("/account/anki/?language=es").content
+    assert builds.call_count == 1
+    assert first == second
+    # Each language its own package.
+    english = client.get("/account/anki/?language=en").content
+    assert builds.call_count == 2 and english != first
+    client.get("/account/anki/?language=en")
+    assert builds.call_count == 2
+    # An edit to the content makes a new version: the next download is built again.
+    question = Question.objects.published().first()
+    question.prompt_es = "¿Una pregunta editada?"
+    question.save()
+    edited = client.get("/account/anki/?language=es").content
+    assert builds.call_count == 3 and edited != first
 
 
 # --- Reset progress -------------------------------------------------------------
