@@ -11,6 +11,7 @@ GUEST_SESSION_DAYS after the latest visit, renewed at most once a day.
 from __future__ import annotations
 
 import datetime
+import time
 from typing import Literal, overload
 
 from django.conf import settings
@@ -21,7 +22,9 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
+from quiz.accounts import client_ip
 from quiz.models import Learner
+from quiz.throttle import NEW_GUESTS, Throttled
 
 SESSION_KEY = "guest_learner_id"
 # Renewing writes the session row and re-sends the cookie, so not on every request.
@@ -56,8 +59,15 @@ def current_learner(request: HttpRequest) -> Learner:
 
 
 def save_learner(request: HttpRequest, learner: Learner) -> Learner:
-    """Save the requesting learner; a visitor's first save puts them in their session."""
+    """Save the requesting learner; a visitor's first save puts them in their session.
+
+    That first save is counted per client address (throttle.NEW_GUESTS): beyond
+    the limit it raises Throttled, and nothing is saved, not even a session."""
     now = timezone.now()
+    if learner.pk is None and learner.user_id is None:
+        seconds = NEW_GUESTS.wait(client_ip(request), time.time())
+        if seconds:
+            raise Throttled(seconds)
     learner.last_active_at = now
     learner.save()
     if learner.user_id is None:

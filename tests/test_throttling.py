@@ -155,7 +155,6 @@ def first_answer(client, **extra):
     return client.post("/study/answer/", {**fields, "choice": wrong.pk}, **extra)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 6: new guests are not limited per address")
 def test_new_guests_from_one_address_are_limited(db, content, settings, at_a_fixed_time):
     settings.THROTTLE_NEW_GUESTS_PER_HOUR = 2
     assert Client().post("/quiz/").status_code == 302
@@ -178,7 +177,6 @@ def test_new_guests_from_one_address_are_limited(db, content, settings, at_a_fix
     assert Learner.objects.count() == 3
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 6: review-log rows per learner per day are unbounded")
 def test_answers_per_learner_per_day_are_limited_and_a_refused_one_saves_nothing(alice_client, alice, settings):
     settings.REVIEWS_PER_DAY_LIMIT = 3
     for _ in range(3):
@@ -201,7 +199,6 @@ def test_answers_per_learner_per_day_are_limited_and_a_refused_one_saves_nothing
     assert ReviewLog.objects.filter(learner__user=alice).count() == 4
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 6: quiz attempts per learner per day are unbounded")
 def test_quiz_attempts_per_learner_per_day_are_limited(alice_client, alice, settings):
     settings.QUIZ_ATTEMPTS_PER_DAY = 2
     assert [alice_client.post("/quiz/").status_code for _ in range(2)] == [302, 302]
