@@ -190,6 +190,11 @@ if DATABASE_URL:
     )
     if parsed["ENGINE"] == "django.db.backends.sqlite3":
         parsed = sqlite_database(parsed["NAME"])
+    else:
+        # The exports stream a learner's history through server-side cursors
+        # (.iterator()), which a pooler in transaction mode (PgBouncer) cannot
+        # keep: there, turn them off (each export then holds its query's rows).
+        parsed["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
     DATABASES = {"default": parsed}
 else:
     DATABASES = {"default": sqlite_database(env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))}
