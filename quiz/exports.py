@@ -9,6 +9,7 @@ import functools
 import io
 import itertools
 import json
+import logging
 import sqlite3
 import tempfile
 import zipfile
@@ -20,14 +21,19 @@ from typing import Any
 import genanki
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape, format_html, format_html_join
+from redis.exceptions import RedisError
 
 from quiz import scheduling
 from quiz.models import CardState, Learner, Question, QuizAnswer, QuizAttempt, ReviewLog
+from quiz.published import current_token
+
+logger = logging.getLogger(__name__)
 
 STATE_NAMES = {
     scheduling.NEW: "new",
@@ -321,3 +327,33 @@ def anki_package(language: str, now: datetime.datetime) -> bytes:
             archive.write(path, "collection.anki2")
             archive.writestr("media", "{}")
     return buffer.getvalue()
+
+
+# Old versions' packages simply expire; the current one is rebuilt at most this often.
+ANKI_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def cached_anki_package(language: str) -> bytes:
+    """The Anki package for `language`, built once per content version and then
+    served from Django's cache (shared by the servers with REDIS_URL): building
+    one costs about half a second of CPU, and anyone may ask for it.
+
+    Keyed on the token every content change replaces (quiz/published.py), so an
+    edit makes the next download a fresh build; every download of one version
+    gets the same bytes."""
+    token = current_token()
+    if token is None:  # no content version recorded yet: nothing to key on
+        return anki_package(language, timezone.now())
+    key = f"anki:{language}:{token}"
+    try:
+        package = cache.get(key)
+    except (RedisError, OSError):
+        logger.warning("Anki package not read from the cache: the cache is unreachable", exc_info=True)
+        return anki_package(language, timezone.now())
+    if package is None:
+        package = anki_package(language, timezone.now())
+        try:
+            cache.set(key, package, timeout=ANKI_CACHE_SECONDS)
+        except (RedisError, OSError):
+            logger.warning("Anki package not cached: the cache is unreachable", exc_info=True)
+    return package

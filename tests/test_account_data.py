@@ -266,7 +266,6 @@ def builds():
         yield spy
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, finding 14: the Anki deck is rebuilt on every GET")
 def test_the_anki_deck_is_built_once_per_language_and_content_version(client, content, builds):
     first = client.get("/account/anki/?language=es").content
     second = client.get("/account/anki/?language=es").content

@@ -51,7 +51,8 @@ def purge(*args: str) -> str:
     return out.getvalue()
 
 
-EXPECTED = """guests not seen since 2026-06-01 04:00 UTC (with no answer: since 2027-05-29 04:00 UTC), and sessions expired by now:
+EXPECTED = """guests not seen since 2026-06-01 04:00 UTC (with no answer: since 2027-05-29 04:00 UTC), \
+and sessions expired by now:
   guest learners: 1
   card states: 3
   review-log rows: 3

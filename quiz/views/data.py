@@ -70,7 +70,7 @@ def anki(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "account/account.html", account_context(request, anki_form=form), status=400)
     language = form.cleaned_data["language"]
-    response = HttpResponse(exports.anki_package(language, timezone.now()), content_type="application/apkg")
+    response = HttpResponse(exports.cached_anki_package(language), content_type="application/apkg")
     return attachment(response, f"twitch-facts-{language}.apkg")
 
 
