@@ -62,7 +62,7 @@ def iso(moment: datetime.datetime | None) -> str | None:
 
 
 # Rows read from the database at a time: memory stays flat however long the history.
-CHUNK = 2000
+CHUNK = 500
 # Text handed to the server at a time: fewer, larger writes than one per row.
 BUFFER = 64 * 1024
 
