@@ -60,15 +60,6 @@ class Limit:
             return 1
 
 
-@dataclass(frozen=True)
-class LearnerLimit(Limit):
-    """The same count per learner (an account's or a visitor's) rather than per
-    client address: for work that one learner's history makes costly."""
-
-    def wait_for(self, learner_id: int, now: float) -> int:
-        return self.wait(f"learner-{learner_id}", now)
-
-
 class Throttled(Exception):
     """A limit reached deep inside a view (where a visitor's learner would be
     created), before anything was saved; `refuses_throttled` or the study
@@ -84,7 +75,8 @@ PASSWORD_RESETS = Limit("password-reset", "THROTTLE_PASSWORD_RESETS_PER_HOUR", 3
 CSP_REPORTS = Limit("csp-report", "THROTTLE_CSP_REPORTS_PER_MINUTE", 60)
 # Every cookie-less POST that saves something creates a guest learner and a session (issue 17, finding 6).
 NEW_GUESTS = Limit("new-guest", "THROTTLE_NEW_GUESTS_PER_HOUR", 3600)
-EXPORTS = LearnerLimit("export", "THROTTLE_EXPORTS_PER_HOUR", 3600)
+# Counted per learner (key "learner:<id>"): each export reads a whole history (issue 17, finding 7).
+EXPORTS = Limit("export", "THROTTLE_EXPORTS_PER_HOUR", 3600)
 
 
 def too_many_requests(request: HttpRequest, seconds: int) -> HttpResponse:

@@ -33,7 +33,7 @@ def export_limit_reached(request: HttpRequest, learner: Learner | None) -> HttpR
     has no learner exports next to nothing and is not counted."""
     if learner is None:
         return None
-    seconds = EXPORTS.wait_for(learner.pk, time.time())
+    seconds = EXPORTS.wait(f"learner:{learner.pk}", time.time())
     return too_many_requests(request, seconds) if seconds else None
 
 
