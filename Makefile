@@ -18,7 +18,7 @@ for p in $$(ls -d $$root/versions/3.* 2>/dev/null | sort -rV); do \
 done; true
 endef
 
-.PHONY: help db run test serve lint format messages check-content bench bench-latency bench-load bench-scale bench-two bench-weight bench-memory bench-lighthouse bench-fit bench-faults screenshots clean
+.PHONY: help db run test serve lint format messages check-content bench bench-latency bench-load bench-scale bench-two bench-weight bench-memory bench-lighthouse bench-fit bench-export bench-faults screenshots clean
 
 help:
 	@echo "make run       start the app on http://127.0.0.1:$(PORT) (SQLite, content loaded)"
@@ -36,6 +36,7 @@ help:
 	@echo "make bench-memory  gunicorn workers' memory after 100 and 10,000 requests (ARGS=--postgres adds PostgreSQL)"
 	@echo "make bench-lighthouse  install Lighthouse into bench/node_modules (npm ci; needs Node.js 18.16+)"
 	@echo "make bench-fit     fit_schedule's time and metrics on 1,000,000 review-log rows (ARGS=--postgres)"
+	@echo "make bench-export  the exports' peak memory on 1,000 vs 1,000,000 review-log rows (ARGS=--postgres)"
 	@echo "make bench-faults  gunicorn on PostgreSQL while PostgreSQL restarts and workers are killed (root)"
 	@echo "make screenshots   retake the README's screenshots (docs/) with the browser suite"
 
@@ -55,8 +56,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 
 # Development: DEBUG and plain HTTP are asked for here; without them the app
 # is production (config/settings.py) and refuses to start without its secrets.
-db run test lint format messages check-content screenshots bench bench-latency bench-scale bench-fit bench-weight bench-memory bench-load bench-two bench-faults: export DJANGO_DEBUG = true
-db run test lint format messages check-content screenshots bench bench-latency bench-scale bench-fit bench-weight bench-memory bench-load bench-two bench-faults: export DJANGO_HTTPS = false
+db run test lint format messages check-content screenshots bench bench-latency bench-scale bench-fit bench-export bench-weight bench-memory bench-load bench-two bench-faults: export DJANGO_DEBUG = true
+db run test lint format messages check-content screenshots bench bench-latency bench-scale bench-fit bench-export bench-weight bench-memory bench-load bench-two bench-faults: export DJANGO_HTTPS = false
 
 # The compiled .mo files are committed, so a machine without GNU gettext still
 # gets the translated interface; tests check that they match the .po files.
@@ -141,6 +142,11 @@ bench-faults: $(VENV)/.dev
 # adds PostgreSQL), then fit_schedule twice, timed. Issue 12.
 bench-fit: $(VENV)/.dev
 	$(PY) bench/fit.py $(ARGS)
+
+# One account with 1,000 review-log rows and one with 1,000,000 in a throw-away
+# SQLite file (ARGS=--postgres adds PostgreSQL); each export's peak memory. Issue 17.
+bench-export: $(VENV)/.dev
+	$(PY) bench/export_memory.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

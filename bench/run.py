@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "weight": ["bench/weight.py"],
     "memory": ["bench/memory.py", "--postgres"],
     "fit": ["bench/fit.py", "--postgres"],
+    "export": ["bench/export_memory.py", "--postgres"],
 }
 
 

@@ -202,6 +202,11 @@ if DATABASE_URL:
     )
     if parsed["ENGINE"] == "django.db.backends.sqlite3":
         parsed = sqlite_database(parsed["NAME"])
+    else:
+        # The exports stream a learner's history through server-side cursors
+        # (.iterator()), which a pooler in transaction mode (PgBouncer) cannot
+        # keep: there, turn them off (each export then holds its query's rows).
+        parsed["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False)
     DATABASES = {"default": parsed}
 else:
     DATABASES = {"default": sqlite_database(env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")))}
@@ -287,6 +292,19 @@ if GUEST_SESSION_DAYS < 2:
     raise ImproperlyConfigured("GUEST_SESSION_DAYS must be at least 2 (the session is renewed once a day).")
 if GUEST_RETENTION_DAYS < GUEST_SESSION_DAYS:
     raise ImproperlyConfigured("GUEST_RETENTION_DAYS must not be shorter than GUEST_SESSION_DAYS.")
+# A visitor with nothing worth keeping (no answer, no quiz answer: settings alone)
+# goes after GUEST_EMPTY_RETENTION_DAYS without a visit (issue 17, finding 6).
+GUEST_EMPTY_RETENTION_DAYS = env_int("GUEST_EMPTY_RETENTION_DAYS", 3)
+
+# Bounds on the rows anonymous clients and scripts can create (issue 17,
+# finding 6), generous for people: the deck has about a hundred questions.
+# New guest learners per client address and hour (counted in the cache, as
+# the other THROTTLE_* limits); quiz attempts and answers per learner and
+# local day, and exports per learner and hour (issue 17, finding 7).
+THROTTLE_NEW_GUESTS_PER_HOUR = env_int("THROTTLE_NEW_GUESTS_PER_HOUR", 20)
+QUIZ_ATTEMPTS_PER_DAY = env_int("QUIZ_ATTEMPTS_PER_DAY", 50)
+REVIEWS_PER_DAY_LIMIT = env_int("REVIEWS_PER_DAY_LIMIT", 2000)
+THROTTLE_EXPORTS_PER_HOUR = env_int("THROTTLE_EXPORTS_PER_HOUR", 10)
 
 # Signed-in sessions (quiz/sessions.py) remember when they signed in. A staff
 # session ends after STAFF_SESSION_IDLE_MINUTES without a request (the last

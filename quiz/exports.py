@@ -5,25 +5,35 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
 import itertools
+import json
+import logging
 import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import genanki
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.html import escape, format_html, format_html_join
+from redis.exceptions import RedisError
 
 from quiz import scheduling
 from quiz.models import CardState, Learner, Question, QuizAnswer, QuizAttempt, ReviewLog
+from quiz.published import current_token
+
+logger = logging.getLogger(__name__)
 
 STATE_NAMES = {
     scheduling.NEW: "new",
@@ -51,10 +61,19 @@ def iso(moment: datetime.datetime | None) -> str | None:
     return moment.astimezone(datetime.UTC).isoformat() if moment else None
 
 
-def learner_data(user: User | None, learner: Learner | None, now: datetime.datetime) -> dict:
+# Rows read from the database at a time: memory stays flat however long the history.
+CHUNK = 500
+# Text handed to the server at a time: fewer, larger writes than one per row.
+BUFFER = 64 * 1024
+
+
+def learner_data(user: User | None, learner: Learner | None, now: datetime.datetime) -> dict[str, Any]:
     """Everything stored about one user (None for a visitor) and their learner,
-    in a fixed number of queries. Whoever never studied has no learner yet."""
-    data: dict = {
+    in a fixed number of queries. Whoever never studied has no learner yet.
+
+    The learner's rows come as iterators, read from the database in chunks as
+    they are written out (json_pieces): an export never holds a whole history."""
+    data: dict[str, Any] = {
         "exported_at": iso(now),
         "account": None,
         "settings": None,
@@ -84,10 +103,11 @@ def learner_data(user: User | None, learner: Learner | None, now: datetime.datet
         "extra_new": learner.extra_new,
         "extra_new_on": learner.extra_new_on.isoformat() if learner.extra_new_on else None,
     }
-    cards = CardState.objects.filter(learner=learner).select_related("question").order_by("id")
-    data["cards"] = [
+    # Every question's stable key, by id: bounded by the deck, and no join on each of a long history's rows.
+    keys = question_keys()
+    data["cards"] = (
         {
-            "question": card.question.key,
+            "question": keys[card.question_id],
             "state": STATE_NAMES.get(card.state, card.state),
             "step": card.step,
             "stability": card.stability,
@@ -95,13 +115,13 @@ def learner_data(user: User | None, learner: Learner | None, now: datetime.datet
             "due": iso(card.due),
             "last_review": iso(card.last_review),
         }
-        for card in cards
-    ]
-    data["reviews"] = [
+        for card in CardState.objects.filter(learner=learner).order_by("id").iterator(chunk_size=CHUNK)
+    )
+    data["reviews"] = (
         {
             "review_id": str(log.review_id),
             "reviewed_at": iso(log.reviewed_at),
-            "question": log.question.key,
+            "question": keys[log.question_id],
             "rating": log.rating,
             "language": log.language,
             "duration_ms": log.duration_ms,
@@ -109,18 +129,16 @@ def learner_data(user: User | None, learner: Learner | None, now: datetime.datet
             "state_after": log.state_after,
         }
         for log in reviews_of(learner)
-    ]
-    answers = QuizAnswer.objects.select_related("question", "choice").order_by("answered_at", "id")
-    attempts = list(
+    )
+    answers = QuizAnswer.objects.select_related("choice").order_by("answered_at", "id")
+    attempts = (
         QuizAttempt.objects.filter(learner=learner)
         .select_related("topic")
         .prefetch_related(Prefetch("answers", answers))
         .order_by("started_at", "id")
     )
     # An attempt stores the ids of the questions it drew; export their stable keys.
-    drawn = {pk for attempt in attempts for pk in attempt.question_ids}
-    keys = dict(Question.objects.filter(pk__in=drawn).values_list("pk", "key")) if drawn else {}
-    data["quiz_attempts"] = [
+    data["quiz_attempts"] = (
         {
             "topic": attempt.topic.slug if attempt.topic else None,
             "questions": [keys.get(pk) for pk in attempt.question_ids],
@@ -128,7 +146,7 @@ def learner_data(user: User | None, learner: Learner | None, now: datetime.datet
             "finished_at": iso(attempt.finished_at),
             "answers": [
                 {
-                    "question": answer.question.key,
+                    "question": keys[answer.question_id],
                     "choice": answer.choice.text if answer.choice else None,
                     "is_correct": answer.is_correct,
                     "answered_at": iso(answer.answered_at),
@@ -136,8 +154,8 @@ def learner_data(user: User | None, learner: Learner | None, now: datetime.datet
                 for answer in attempt.answers.all()
             ],
         }
-        for attempt in attempts
-    ]
+        for attempt in attempts.iterator(chunk_size=CHUNK)
+    )
     # Weights fitted to this learner's own reviews (fit_schedule), newest last; the deck-wide ones are no one's.
     data["fitted_parameters"] = [
         {
@@ -156,21 +174,60 @@ def learner_data(user: User | None, learner: Learner | None, now: datetime.datet
     return data
 
 
-def reviews_of(learner: Learner | None) -> Iterable[ReviewLog]:
+def question_keys() -> dict[int, str]:
+    return dict(Question.objects.values_list("pk", "key"))
+
+
+def json_pieces(data: dict[str, Any]) -> Iterator[str]:
+    """`data` as text, exactly as json.dumps(data, indent=2) writes it, with
+    each value that is an iterator written item by item as it is read."""
+    encode = functools.partial(json.dumps, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    yield "{"
+    for number, (key, value) in enumerate(data.items()):
+        yield ("," if number else "") + "\n  " + encode(key) + ": "
+        if isinstance(value, Iterator):
+            empty = True
+            for item in value:
+                # An item sits two levels deep: every line of it indented by four more spaces.
+                yield ("[\n    " if empty else ",\n    ") + encode(item).replace("\n", "\n    ")
+                empty = False
+            yield "[]" if empty else "\n  ]"
+        else:
+            yield encode(value).replace("\n", "\n  ")
+    yield "\n}"
+
+
+def buffered(pieces: Iterable[str], size: int = BUFFER) -> Iterator[str]:
+    """The same text in pieces of about `size` characters."""
+    parts: list[str] = []
+    length = 0
+    for piece in pieces:
+        parts.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(parts)
+            parts, length = [], 0
+    if parts:
+        yield "".join(parts)
+
+
+def reviews_of(learner: Learner | None) -> Iterator[ReviewLog]:
+    """The learner's review log, oldest first, read from the database in chunks."""
     if learner is None:
-        return ReviewLog.objects.none()
-    return ReviewLog.objects.filter(learner=learner).select_related("question").order_by("reviewed_at", "id")
+        return iter(())
+    return ReviewLog.objects.filter(learner=learner).order_by("reviewed_at", "id").iterator(chunk_size=CHUNK)
 
 
 def review_csv_rows(learner: Learner | None) -> Iterator[list]:
     """The review log, one row per answer, with a header row first."""
     yield CSV_COLUMNS
+    keys = question_keys() if learner is not None else {}
     for log in reviews_of(learner):
         before, after = log.state_before, log.state_after
         yield [
             str(log.review_id),
             iso(log.reviewed_at),
-            log.question.key,
+            keys[log.question_id],
             log.rating,
             log.language,
             log.duration_ms,
@@ -181,10 +238,17 @@ def review_csv_rows(learner: Learner | None) -> Iterator[list]:
         ]
 
 
-def review_csv(learner: Learner | None) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(review_csv_rows(learner))
-    return buffer.getvalue()
+class _Line:
+    """A file that gives back what the csv writer writes to it."""
+
+    def write(self, text: str) -> str:
+        return text
+
+
+def review_csv(learner: Learner | None) -> Iterator[str]:
+    """The review log as CSV text, row by row."""
+    writer = csv.writer(_Line())
+    return (writer.writerow(row) for row in review_csv_rows(learner))
 
 
 # Fixed ids: Anki recognises the note type and the deck on a later import.
@@ -263,3 +327,33 @@ def anki_package(language: str, now: datetime.datetime) -> bytes:
             archive.write(path, "collection.anki2")
             archive.writestr("media", "{}")
     return buffer.getvalue()
+
+
+# Old versions' packages simply expire; the current one is rebuilt at most this often.
+ANKI_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def cached_anki_package(language: str) -> bytes:
+    """The Anki package for `language`, built once per content version and then
+    served from Django's cache (shared by the servers with REDIS_URL): building
+    one costs about half a second of CPU, and anyone may ask for it.
+
+    Keyed on the token every content change replaces (quiz/published.py), so an
+    edit makes the next download a fresh build; every download of one version
+    gets the same bytes."""
+    token = current_token()
+    if token is None:  # no content version recorded yet: nothing to key on
+        return anki_package(language, timezone.now())
+    key = f"anki:{language}:{token}"
+    try:
+        package = cache.get(key)
+    except (RedisError, OSError):
+        logger.warning("Anki package not read from the cache: the cache is unreachable", exc_info=True)
+        return anki_package(language, timezone.now())
+    if package is None:
+        package = anki_package(language, timezone.now())
+        try:
+            cache.set(key, package, timeout=ANKI_CACHE_SECONDS)
+        except (RedisError, OSError):
+            logger.warning("Anki package not cached: the cache is unreachable", exc_info=True)
+    return package

@@ -15,6 +15,7 @@ a staff member's follows their idle timeout instead (quiz/sessions.py).
 from __future__ import annotations
 
 import datetime
+import time
 from typing import Literal, cast, overload
 
 from django.conf import settings
@@ -26,8 +27,10 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
 
+from quiz.accounts import counting_address
 from quiz.models import Learner
 from quiz.sessions import account_session_end, is_staff_session
+from quiz.throttle import NEW_GUESTS, Throttled
 
 SESSION_KEY = "guest_learner_id"
 # After sign-in: the guest learner whose progress waits for the learner's yes or no.
@@ -64,8 +67,15 @@ def current_learner(request: HttpRequest) -> Learner:
 
 
 def save_learner(request: HttpRequest, learner: Learner) -> Learner:
-    """Save the requesting learner; a visitor's first save puts them in their session."""
+    """Save the requesting learner; a visitor's first save puts them in their session.
+
+    That first save is counted per client address (throttle.NEW_GUESTS): beyond
+    the limit it raises Throttled, and nothing is saved, not even a session."""
     now = timezone.now()
+    if learner.pk is None and learner.user_id is None:
+        seconds = NEW_GUESTS.wait(counting_address(request), time.time())
+        if seconds:
+            raise Throttled(seconds)
     learner.last_active_at = now
     learner.save()
     if learner.user_id is None:

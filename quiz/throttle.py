@@ -19,6 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import ngettext
 from redis.exceptions import RedisError
 
 from quiz.accounts import counting_address
@@ -61,6 +62,16 @@ class Limit:
             return 1
 
 
+class Throttled(Exception):
+    """A limit reached deep inside a view (where a visitor's learner would be
+    created), before anything was saved; `refuses_throttled` or the study
+    views' `handles_problems` answer it with a 429."""
+
+    def __init__(self, seconds: int) -> None:
+        super().__init__(f"try again in {seconds} s")
+        self.seconds = seconds
+
+
 SIGNUPS = Limit("signup", "THROTTLE_SIGNUPS_PER_HOUR", 3600)
 PASSWORD_RESETS = Limit("password-reset", "THROTTLE_PASSWORD_RESETS_PER_HOUR", 3600)
 # Counted per address and, in the view, per account ("user:<id>").
@@ -72,6 +83,10 @@ PASSWORD_RESETS_PER_ACCOUNT = Limit("password-reset-account", "THROTTLE_PASSWORD
 SECOND_FACTOR = Limit("second-factor", "THROTTLE_SECOND_FACTOR_PER_HOUR", 3600)
 CSP_REPORTS = Limit("csp-report", "THROTTLE_CSP_REPORTS_PER_MINUTE", 60)
 PASSWORD_CHANGES = Limit("password-change", "THROTTLE_PASSWORD_CHANGES_PER_HOUR", 3600)
+# Every cookie-less POST that saves something creates a guest learner and a session (issue 17, finding 6).
+NEW_GUESTS = Limit("new-guest", "THROTTLE_NEW_GUESTS_PER_HOUR", 3600)
+# Counted per learner (key "learner:<id>"): each export reads a whole history (issue 17, finding 7).
+EXPORTS = Limit("export", "THROTTLE_EXPORTS_PER_HOUR", 3600)
 
 
 def too_many_requests(request: HttpRequest, seconds: int) -> HttpResponse:
@@ -80,6 +95,29 @@ def too_many_requests(request: HttpRequest, seconds: int) -> HttpResponse:
     response = render(request, "throttled.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(seconds)
     return response
+
+
+def retry_message(seconds: int) -> str:
+    """The 429 page's sentence, for the live region of an htmx request."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return ngettext(
+        "Too many requests came from your connection. Please try again in %(minutes)s minute.",
+        "Too many requests came from your connection. Please try again in %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def refuses_throttled(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Answer a Throttled raised by the view with the 429 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except Throttled as throttled:
+            return too_many_requests(request, throttled.seconds)
+
+    return wrapped
 
 
 def limit_posts(

@@ -13,6 +13,7 @@ import time
 import zipfile
 from contextlib import closing
 from html import unescape as html_unescape
+from unittest import mock
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
@@ -63,13 +65,18 @@ def download(client, path: str):
     return response
 
 
+def streamed(response) -> bytes:
+    """The body of a streamed export."""
+    return b"".join(response.streaming_content)
+
+
 # --- Export -------------------------------------------------------------------
 
 
 def test_the_json_export_holds_every_review_exactly_once(alice_client, alice):
     study(alice_client, 6)
     take_a_quiz(alice_client, answers=3)
-    data = json.loads(download(alice_client, "/account/export/").content)
+    data = json.loads(streamed(download(alice_client, "/account/export/")))
     logs = ReviewLog.objects.filter(learner__user=alice).select_related("question")
     assert len(data["reviews"]) == logs.count() >= 6
     exported = {row["review_id"]: row for row in data["reviews"]}
@@ -95,7 +102,7 @@ def test_the_csv_export_has_one_row_per_review_in_utc(alice_client, alice):
     study(alice_client, 5)
     response = download(alice_client, "/account/export/reviews.csv")
     assert response.headers["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    rows = list(csv.DictReader(io.StringIO(streamed(response).decode())))
     logs = {str(log.review_id): log for log in ReviewLog.objects.filter(learner__user=alice).select_related("question")}
     assert sorted(row["review_id"] for row in rows) == sorted(logs)
     for row in rows:
@@ -115,22 +122,22 @@ def test_the_csv_export_has_one_row_per_review_in_utc(alice_client, alice):
 def test_a_visitor_exports_the_progress_of_their_browser_only(client, bob, content):
     study(client, 3)
     bobs = Learner.objects.create(user=bob)
-    data = json.loads(download(client, "/account/export/").content)
+    data = json.loads(streamed(download(client, "/account/export/")))
     assert data["account"] is None
     assert len(data["reviews"]) == 3 == ReviewLog.objects.exclude(learner=bobs).count()
-    rows = list(csv.DictReader(io.StringIO(download(client, "/account/export/reviews.csv").content.decode())))
+    rows = list(csv.DictReader(io.StringIO(streamed(download(client, "/account/export/reviews.csv")).decode())))
     assert len(rows) == 3
 
 
 def test_a_visitor_who_never_studied_gets_an_empty_export_and_nothing_is_created(client, db):
-    data = json.loads(download(client, "/account/export/").content)
+    data = json.loads(streamed(download(client, "/account/export/")))
     assert data["reviews"] == [] and data["cards"] == [] and data["settings"] is None
-    assert download(client, "/account/export/reviews.csv").content.decode().strip() == ",".join(exports.CSV_COLUMNS)
+    assert streamed(download(client, "/account/export/reviews.csv")).decode().strip() == ",".join(exports.CSV_COLUMNS)
     assert not Learner.objects.exists()
 
 
 def test_an_account_that_never_studied_still_exports_its_account(alice_client):
-    data = json.loads(download(alice_client, "/account/export/").content)
+    data = json.loads(streamed(download(alice_client, "/account/export/")))
     assert data["account"]["email"] == "alice@example.org"
     assert data["settings"] is None and data["reviews"] == []
 
@@ -141,9 +148,52 @@ def test_the_export_runs_a_constant_number_of_queries(alice_client, cards):
     take_a_quiz(alice_client, answers=cards)
     for path in ("/account/export/", "/account/export/reviews.csv"):
         with CaptureQueriesContext(connection) as queries:
-            download(alice_client, path)
+            streamed(download(alice_client, path))  # the queries run as the body is streamed
         # One of them is the session's check for a "sign out everywhere" (quiz/sessions.py).
         assert len(queries) <= 10, path
+
+
+def test_the_streamed_json_is_byte_for_byte_what_json_dumps_writes(alice_client, alice):
+    study(alice_client, 4)
+    take_a_quiz(alice_client, answers=2)
+    learner = Learner.objects.get(user=alice)
+    pieces = "".join(exports.json_pieces(exports.learner_data(alice, learner, NOW)))
+    whole = {
+        key: list(value) if not isinstance(value, list | dict | str | type(None)) else value
+        for key, value in exports.learner_data(alice, learner, NOW).items()
+    }
+    assert pieces == json.dumps(whole, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
+    # Empty lists and a visitor's empty export too.
+    empty = exports.learner_data(None, None, NOW)
+    assert "".join(exports.json_pieces(empty)) == json.dumps(empty, ensure_ascii=False, indent=2)
+
+
+@pytest.mark.parametrize("path", ["/account/export/", "/account/export/reviews.csv"])
+def test_the_exports_are_streamed_and_not_cached(alice_client, path):
+    study(alice_client, 3)
+    response = download(alice_client, path)
+    assert response.streaming
+    assert "no-cache" in response.headers["Cache-Control"]
+    body = b"".join(response.streaming_content)
+    if path.endswith(".json") or path.endswith("/"):
+        assert len(json.loads(body)["reviews"]) == 3
+    else:
+        assert len(body.decode().strip().splitlines()) == 4
+
+
+def test_exports_are_limited_per_learner_per_hour(alice_client, alice, settings, client):
+    settings.THROTTLE_EXPORTS_PER_HOUR = 2
+    study(alice_client, 1)
+    assert alice_client.get("/account/export/").status_code == 200
+    assert alice_client.get("/account/export/reviews.csv").status_code == 200
+    refused = alice_client.get("/account/export/")
+    assert refused.status_code == 429
+    assert "Retry-After" in refused.headers
+    assert alice_client.get("/account/export/reviews.csv").status_code == 429
+    # Counted per learner: another learner from the same address is not held up.
+    other = type(client)()
+    study(other, 1)
+    assert other.get("/account/export/").status_code == 200
 
 
 # --- Anki ---------------------------------------------------------------------
@@ -213,6 +263,31 @@ def test_an_unknown_anki_language_is_refused(client, content):
     response = client.get("/account/anki/?language=xx")
     assert response.status_code == 400
     assert 'role="alert"' in response.content.decode()
+
+
+@pytest.fixture
+def builds():
+    """Count the Anki packages built (not served)."""
+    with mock.patch.object(exports, "anki_package", wraps=exports.anki_package) as spy:
+        yield spy
+
+
+def test_the_anki_deck_is_built_once_per_language_and_content_version(client, content, builds):
+    first = client.get("/account/anki/?language=es").content
+    second = client.get("/account/anki/?language=es").content
+    assert builds.call_count == 1
+    assert first == second
+    # Each language its own package.
+    english = client.get("/account/anki/?language=en").content
+    assert builds.call_count == 2 and english != first
+    client.get("/account/anki/?language=en")
+    assert builds.call_count == 2
+    # An edit to the content makes a new version: the next download is built again.
+    question = Question.objects.published().first()
+    question.prompt_es = "¿Una pregunta editada?"
+    question.save()
+    edited = client.get("/account/anki/?language=es").content
+    assert builds.call_count == 3 and edited != first
 
 
 # --- Reset progress -------------------------------------------------------------

@@ -51,7 +51,8 @@ def purge(*args: str) -> str:
     return out.getvalue()
 
 
-EXPECTED = """guests not seen since 2026-06-01 04:00 UTC, and sessions expired by now:
+EXPECTED = """guests not seen since 2026-06-01 04:00 UTC (with no answer: since 2027-05-29 04:00 UTC), \
+and sessions expired by now:
   guest learners: 1
   card states: 3
   review-log rows: 3
@@ -116,3 +117,25 @@ def test_a_guest_using_the_site_is_never_old_enough_to_purge(client, content):
 
     assert "guest learners: 0" in purge()
     assert ReviewLog.objects.count() == 1
+
+
+def test_guests_with_no_answer_go_after_a_few_days_without_a_visit(people, settings):
+    settings.GUEST_EMPTY_RETENTION_DAYS = 3
+    # Settings alone, four days ago: nothing worth keeping.
+    settings_only = Learner.objects.create(last_active_at=NOW - 4 * DAYS, new_per_day=5)
+    # A quiz started but never answered is nothing either; a quiz answer is something.
+    unanswered = Learner.objects.create(last_active_at=NOW - 4 * DAYS)
+    QuizAttempt.start(unanswered, None, NOW - 4 * DAYS, seed=1)
+    quizzed = Learner.objects.create(last_active_at=NOW - 4 * DAYS)
+    attempt = QuizAttempt.start(quizzed, None, NOW - 4 * DAYS, seed=1)
+    QuizAnswer.objects.create(
+        attempt=attempt, question_id=attempt.question_ids[0], is_correct=False, answered_at=NOW - 4 * DAYS
+    )
+    fresh = Learner.objects.create(last_active_at=NOW - 2 * DAYS)
+
+    purge()
+
+    kept = set(Learner.objects.values_list("pk", flat=True))
+    assert settings_only.pk not in kept and unanswered.pk not in kept
+    assert {quizzed.pk, fresh.pk, people["recent"].pk, people["account"].pk} <= kept
+    assert QuizAttempt.objects.filter(learner_id=unanswered.pk).count() == 0

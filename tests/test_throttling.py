@@ -4,16 +4,25 @@ the learner's language saying when to try again."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
+from django.contrib.sessions.models import Session
 from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from quiz.models import CardState, Learner, Question, QuizAttempt, ReviewLog
+from tests.html_forms import hidden_fields
+from tests.study_helpers import answer_current_card
 
 PASSWORD = "correct horse battery"
 # 20 minutes into an hour's window: 40 minutes are left.
 NOW = 1_800_000_000.0 - 1_800_000_000.0 % 3600 + 20 * 60
+SETTINGS = {"desired_retention": "0.9", "new_per_day": "10", "max_reviews_per_day": "200", "time_zone": "UTC"}
 
 
 @pytest.fixture
@@ -161,3 +170,85 @@ def test_reset_mails_to_one_account_are_limited_silently_whoever_asks(client, al
     # Every request gets the same answer, so the limit tells nothing about the account.
     assert {(r.status_code, r.headers["Location"]) for r in responses} == {(302, "/account/password/reset/sent/")}
     assert len(mail.outbox) == 2
+
+
+# --- Rows from anonymous POSTs (issue 17, finding 6) ---------------------------
+
+
+def first_answer(client, **extra):
+    """A visitor's first answer: a flashcard graded, or a wrong pick (both save a review)."""
+    page = client.get("/study/").content.decode()
+    fields = hidden_fields(page)
+    question = Question.objects.get(pk=fields["question"])
+    if question.is_flashcard:
+        return client.post("/study/grade/", {**fields, "rating": 3}, **extra)
+    wrong = question.choices.filter(is_correct=False).first()
+    return client.post("/study/answer/", {**fields, "choice": wrong.pk}, **extra)
+
+
+def test_new_guests_from_one_address_are_limited(db, content, settings, at_a_fixed_time):
+    settings.THROTTLE_NEW_GUESTS_PER_HOUR = 2
+    assert Client().post("/quiz/").status_code == 302
+    assert Client().post("/study/settings/", SETTINGS).status_code == 302
+    refused = Client()
+    response = refused.post("/quiz/")
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == str(40 * 60)
+    assert "Please try again in 40 minutes." in response.content.decode()
+    assert Learner.objects.count() == 2 and QuizAttempt.objects.count() == 1
+    assert Session.objects.count() == 2  # the refused visitor has none
+    assert refused.post("/study/more/", {}).status_code == 429
+    # The study loop's htmx answer: the message in its live region, nothing saved.
+    answered = first_answer(refused, headers={"HX-Request": "true"})
+    assert answered.status_code == 429
+    assert answered.headers["HX-Retarget"] == "#study-status"
+    assert ReviewLog.objects.count() == 0 and Learner.objects.count() == 2
+    # Another address is not held up, and a guest who exists goes on studying.
+    assert Client(REMOTE_ADDR="198.51.100.7").post("/quiz/").status_code == 302
+    assert Learner.objects.count() == 3
+
+
+def test_answers_per_learner_per_day_are_limited_and_a_refused_one_saves_nothing(alice_client, alice, settings):
+    settings.REVIEWS_PER_DAY_LIMIT = 3
+    for _ in range(3):
+        assert answer_current_card(alice_client, htmx=True).status_code == 200
+    page = alice_client.get("/study/").content.decode()
+    card_before = list(CardState.objects.filter(learner__user=alice).values())
+    response = first_answer(alice_client, headers={"HX-Request": "true"})
+    assert response.status_code == 429
+    assert response.headers["HX-Retarget"] == "#study-status"
+    assert "today" in response.content.decode()
+    plain = alice_client.post("/study/grade/", {**hidden_fields(page), "rating": 3})
+    assert plain.status_code == 429
+    assert ReviewLog.objects.filter(learner__user=alice).count() == 3
+    assert list(CardState.objects.filter(learner__user=alice).values()) == card_before
+    # The learner's next local day starts afresh.
+    Learner.objects.filter(user=alice).update(time_zone="America/New_York")
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    with mock.patch("django.utils.timezone.now", return_value=tomorrow):
+        assert answer_current_card(alice_client, htmx=True).status_code == 200
+    assert ReviewLog.objects.filter(learner__user=alice).count() == 4
+
+
+def test_quiz_attempts_per_learner_per_day_are_limited(alice_client, alice, settings):
+    settings.QUIZ_ATTEMPTS_PER_DAY = 2
+    assert [alice_client.post("/quiz/").status_code for _ in range(2)] == [302, 302]
+    response = alice_client.post("/quiz/")
+    assert response.status_code == 429
+    assert "<h1>" in response.content.decode()
+    assert QuizAttempt.objects.filter(learner__user=alice).count() == 2
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    with mock.patch("django.utils.timezone.now", return_value=tomorrow):
+        assert alice_client.post("/quiz/").status_code == 302
+
+
+def test_a_persons_full_day_of_study_and_quizzes_passes_the_limits(client, content):
+    """Under the default limits: the settings saved, every card of the deck answered, and five quizzes."""
+    assert client.post("/study/settings/", {**SETTINGS, "new_per_day": "200"}).status_code == 302
+    answered = Question.objects.published().count()
+    for _ in range(answered):
+        assert answer_current_card(client, htmx=True).status_code == 200
+    for _ in range(5):
+        assert client.post("/quiz/").status_code == 302
+    assert ReviewLog.objects.count() == answered
+    assert Learner.objects.count() == 1

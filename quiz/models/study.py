@@ -35,6 +35,19 @@ class LearnerQuerySet(models.QuerySet["Learner"]):
         """Visitors without an account whose session was last used before `since`."""
         return self.filter(user__isnull=True, last_active_at__lt=since)
 
+    def to_purge(self, since: datetime.datetime, empty_since: datetime.datetime) -> LearnerQuerySet:
+        """Visitors not seen since `since`, and those not seen since `empty_since`
+        who have nothing worth keeping: no answer, in study or in a quiz (their
+        settings alone are not worth a year of rows)."""
+        from quiz.models.quizzes import QuizAnswer
+
+        answered = Exists(ReviewLog.objects.filter(learner=OuterRef("pk"))) | Exists(
+            QuizAnswer.objects.filter(attempt__learner=OuterRef("pk"))
+        )
+        return self.filter(
+            Q(last_active_at__lt=since) | Q(last_active_at__lt=empty_since) & ~answered, user__isnull=True
+        )
+
 
 class Learner(models.Model):
     """Whoever studies: an account, or a visitor identified by their session.

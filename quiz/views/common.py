@@ -16,6 +16,7 @@ from django_htmx.middleware import HtmxDetails
 
 from quiz.learners import learner_filter
 from quiz.security_events import Event, Outcome, record
+from quiz.throttle import Throttled, retry_message, too_many_requests
 
 View = Callable[..., HttpResponse]
 
@@ -29,10 +30,12 @@ class HtmxHttpRequest(HttpRequest):
 class Problem(Exception):
     """A request we refuse with a clear message; nothing has been changed."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        # Seconds until a refused request (429) may succeed, for the Retry-After header.
+        self.retry_after = retry_after
 
 
 def problem_response(
@@ -43,13 +46,18 @@ def problem_response(
     With htmx the message goes into the page's live region instead of
     replacing the card; without JavaScript it gets a page of its own."""
     if request.htmx:
-        return reswap(retarget(HttpResponse(problem.message, status=problem.status), live_region), "innerHTML")
-    context = {"message": problem.message, "back": back, "back_label": back_label}
-    return render(request, "quiz/problem.html", context, status=problem.status)
+        response = reswap(retarget(HttpResponse(problem.message, status=problem.status), live_region), "innerHTML")
+    else:
+        context = {"message": problem.message, "back": back, "back_label": back_label}
+        response = render(request, "quiz/problem.html", context, status=problem.status)
+    if problem.retry_after is not None:
+        response["Retry-After"] = str(problem.retry_after)
+    return response
 
 
 def handles_problems(*, live_region: str, back: Callable[..., tuple[str, str]]) -> Callable[[View], View]:
-    """Turn a Problem raised by the view into its 4xx response.
+    """Turn a Problem raised by the view into its 4xx response, and a request
+    limit reached (Throttled) into the 429 page, or with htmx its message.
 
     `back(request, *args, **kwargs)` gives the address and label of the link
     back, for the page shown without JavaScript."""
@@ -59,6 +67,11 @@ def handles_problems(*, live_region: str, back: Callable[..., tuple[str, str]]) 
         def wrapper(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
                 return view(request, *args, **kwargs)
+            except Throttled as throttled:
+                if not request.htmx:
+                    return too_many_requests(request, throttled.seconds)
+                problem = Problem(429, retry_message(throttled.seconds), retry_after=throttled.seconds)
+                return problem_response(request, problem, back="", back_label="", live_region=live_region)
             except Problem as problem:
                 url, label = back(request, *args, **kwargs)
                 return problem_response(request, problem, back=url, back_label=label, live_region=live_region)

@@ -3,11 +3,10 @@ accounts and visitors alike; closing an account is in views/account.py."""
 
 from __future__ import annotations
 
-import json
+import time
 
 from django.contrib import messages
-from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,31 +17,50 @@ from django.views.decorators.http import require_GET, require_http_methods
 from quiz import exports
 from quiz.forms import AnkiForm, ResetProgressForm
 from quiz.learners import get_learner
+from quiz.models import Learner
+from quiz.throttle import EXPORTS, too_many_requests
 from quiz.views.account import account_context
 
 
-def attachment(response: HttpResponse, filename: str) -> HttpResponse:
+def attachment[R: HttpResponseBase](response: R, filename: str) -> R:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
+def export_limit_reached(request: HttpRequest, learner: Learner | None) -> HttpResponse | None:
+    """The 429 page once the learner has exported THROTTLE_EXPORTS_PER_HOUR times
+    this hour (either export counts): each reads their whole history. Whoever
+    has no learner exports next to nothing and is not counted."""
+    if learner is None:
+        return None
+    seconds = EXPORTS.wait(f"learner:{learner.pk}", time.time())
+    return too_many_requests(request, seconds) if seconds else None
+
+
+# Both exports are streamed: the history is read in chunks and written out as it
+# is read, so a long one takes no more memory than a short one (issue 17, finding 7).
 @never_cache
 @require_GET
-def export_json(request: HttpRequest) -> HttpResponse:
+def export_json(request: HttpRequest) -> HttpResponseBase:
     now = timezone.now()
+    learner = get_learner(request, create=False)
+    if refused := export_limit_reached(request, learner):
+        return refused
     user = request.user if request.user.is_authenticated else None
-    data = exports.learner_data(user, get_learner(request, create=False), now)
-    body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
-    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    pieces = exports.json_pieces(exports.learner_data(user, learner, now))
+    response = StreamingHttpResponse(exports.buffered(pieces), content_type="application/json; charset=utf-8")
     return attachment(response, f"twitch-facts-{now:%Y-%m-%d}.json")
 
 
 @never_cache
 @require_GET
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: HttpRequest) -> HttpResponseBase:
     now = timezone.now()
-    body = exports.review_csv(get_learner(request, create=False))
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    learner = get_learner(request, create=False)
+    if refused := export_limit_reached(request, learner):
+        return refused
+    body = exports.buffered(exports.review_csv(learner))
+    response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
     return attachment(response, f"twitch-facts-reviews-{now:%Y-%m-%d}.csv")
 
 
@@ -52,7 +70,7 @@ def anki(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "account/account.html", account_context(request, anki_form=form), status=400)
     language = form.cleaned_data["language"]
-    response = HttpResponse(exports.anki_package(language, timezone.now()), content_type="application/apkg")
+    response = HttpResponse(exports.cached_anki_package(language), content_type="application/apkg")
     return attachment(response, f"twitch-facts-{language}.apkg")
 
 

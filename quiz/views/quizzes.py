@@ -6,8 +6,11 @@ question region; without JavaScript the POST redirects back to the attempt.
 
 from __future__ import annotations
 
+import math
 import secrets
 
+from django.conf import settings
+from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -15,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from quiz import scheduling
 from quiz.forms import QuizAnswerForm
 from quiz.learners import get_learner
 from quiz.models import Question, QuizAttempt, Topic
@@ -40,11 +44,35 @@ def attempt_for_learner(request: HtmxHttpRequest, pk: int) -> QuizAttempt:
     )
 
 
+def start_attempt(request: HtmxHttpRequest, topic: Topic | None) -> QuizAttempt:
+    """Start a quiz for the requesting learner (saved now if new), at most
+    QUIZ_ATTEMPTS_PER_DAY a local day: far more than a person takes, so only a
+    script meets the 429. The learner is locked so that parallel starts count
+    one after the other."""
+    now = timezone.now()
+    with transaction.atomic():
+        learner = get_learner(request)
+        learner.lock()
+        start = scheduling.day_start(now, learner.time_zone)
+        if QuizAttempt.objects.filter(learner=learner, started_at__gte=start).count() >= settings.QUIZ_ATTEMPTS_PER_DAY:
+            tomorrow = scheduling.next_day_start(now, learner.time_zone)
+            raise Problem(
+                429,
+                gettext(
+                    "You have started %(limit)s quizzes today, the most one day allows. You can start another tomorrow."
+                )
+                % {"limit": settings.QUIZ_ATTEMPTS_PER_DAY},
+                retry_after=math.ceil((tomorrow - now).total_seconds()),
+            )
+        return QuizAttempt.start(learner, topic, now, seed=secrets.randbits(32))
+
+
 @require_http_methods(["GET", "POST"])
+@handles_problems(live_region="#quiz-status", back=back_to_quizzes)
 def quiz_start(request: HtmxHttpRequest, topic: str | None = None) -> HttpResponse:
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
     if request.method == "POST":
-        attempt = QuizAttempt.start(get_learner(request), topic_obj, timezone.now(), seed=secrets.randbits(32))
+        attempt = start_attempt(request, topic_obj)
         return HttpResponseRedirect(reverse("quiz:quiz-attempt", args=[attempt.pk]))
     learner = get_learner(request, create=False)
     recent: list[tuple[QuizAttempt, int, int]] = []  # attempt, right, out of

@@ -8,9 +8,11 @@ redirects back to the study page, carrying what to show in a signed token.
 from __future__ import annotations
 
 import datetime
+import math
 from collections.abc import Callable
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, HttpResponseRedirect
@@ -20,12 +22,14 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from quiz import scheduling
 from quiz.forms import AnswerForm, CardForm, GradeForm, RetentionForm, ScopeForm, SettingsForm
 from quiz.learners import current_learner, get_learner, learner_filter, lock_learner, save_learner
 from quiz.models import CardState, Learner, Provenance, Question, QuizAttempt, ReviewLog, Topic
 from quiz.published import published
 from quiz.study import Phase, Queue, Scope, Shown, build_queue
 from quiz.templatetags.study import interval
+from quiz.throttle import refuses_throttled
 from quiz.views.common import HtmxHttpRequest, Problem, handles_problems, owned_or_404
 
 Rating = ReviewLog.Rating
@@ -262,7 +266,8 @@ def record(
     try:
         with transaction.atomic():
             learner = lock_learner(request)
-            if learner is None and not request.user.is_authenticated:
+            first_answer = learner is None and not request.user.is_authenticated
+            if first_answer:
                 # A visitor's first answer: their learner is saved now, so no card of theirs exists yet.
                 learner, card = get_learner(request), None
             else:
@@ -275,6 +280,8 @@ def record(
             card.learner, card.question = learner, question
             if already_saved(card, data):
                 return card, False
+            if not first_answer:  # a learner saved just now has answered nothing
+                refuse_beyond_daily_answers(learner, now)
             # GradeForm has checked that a token, if any, proves a right pick of this card.
             if not question.is_flashcard and rating != Rating.AGAIN and not data.get("token"):
                 raise Problem(400, gettext("Pick the right answer before grading. Nothing was saved."))
@@ -289,6 +296,23 @@ def record(
     except IntegrityError:
         # The unique (learner, review id) constraint caught a duplicate the lock did not.
         return card_for_learner(request, data["question"]), False
+
+
+def refuse_beyond_daily_answers(learner: Learner, now: datetime.datetime) -> None:
+    """A 429 once the learner has answered REVIEWS_PER_DAY_LIMIT times today (their
+    local day, as the study page counts it): far more than a person studies, so
+    only a script reaches it. Call with the learner locked, so parallel answers
+    are counted one after the other."""
+    start = scheduling.day_start(now, learner.time_zone)
+    if ReviewLog.objects.filter(learner=learner, reviewed_at__gte=start).count() < settings.REVIEWS_PER_DAY_LIMIT:
+        return
+    tomorrow = scheduling.next_day_start(now, learner.time_zone)
+    raise Problem(
+        429,
+        gettext("You have reached today's limit of %(limit)s answers. Nothing was saved: you can go on tomorrow.")
+        % {"limit": settings.REVIEWS_PER_DAY_LIMIT},
+        retry_after=math.ceil((tomorrow - now).total_seconds()),
+    )
 
 
 @require_POST
@@ -349,6 +373,7 @@ def settings_page(request: HtmxHttpRequest, learner: Learner, form: SettingsForm
 
 
 @require_http_methods(["GET", "POST"])
+@refuses_throttled
 def study_settings(request: HtmxHttpRequest) -> HttpResponse:
     learner = current_learner(request)
     form = SettingsForm(request.POST or None, instance=learner)
@@ -360,6 +385,7 @@ def study_settings(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_POST
+@refuses_throttled
 def apply_retention(request: HtmxHttpRequest) -> HttpResponse:
     """Set the desired retention to the suggested one (the value the button showed)."""
     learner = current_learner(request)
