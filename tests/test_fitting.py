@@ -10,14 +10,24 @@ import random
 import uuid
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.core.management import call_command
+from django.utils import timezone
 
 from quiz import fitting, scheduling
 from quiz.fitting import Item, Result
 from quiz.models import CardState, Learner, ParameterSet, Question, ReviewLog
 from quiz.scheduling import DEFAULT_PARAMETERS
 from quiz.study import build_queue
-from tests.fitting_population import EASY_FOR_ONE, HARD_FACTS, population, simulate
+from tests.fitting_population import (
+    EASY_FOR_ONE,
+    HARD_FACTS,
+    START,
+    held_out_log,
+    population,
+    scripted_guests,
+    simulate,
+)
 
 UTC = datetime.UTC
 
@@ -235,3 +245,128 @@ def parameter_set(weights, learner: Learner | None = None, retention: float = 0.
         rmse_after=0.05,
         recommended_retention=retention,
     )
+
+
+# --- Scripted guests cannot steer the deck-wide fit (issue 17, finding 8) ------
+
+FINDING_8 = "issue 17, finding 8: scripted guests steer the deck-wide fit, which schedules at once"
+
+
+def second_interval(weights) -> datetime.timedelta:
+    """A new card answered Good, then Good again when due: how long until it comes back the second time."""
+    now = at("2026-03-02T10:00")
+    first = scheduling.review(scheduling.Snapshot(), 3, now, 0.9, weights)
+    assert first.due is not None
+    second = scheduling.review(first, 3, first.due, 0.9, weights)
+    assert second.due is not None
+    return second.due - first.due
+
+
+def newest_deck_set() -> ParameterSet | None:
+    return ParameterSet.objects.filter(learner__isnull=True).order_by("-created_at", "-id").first()
+
+
+@pytest.fixture
+def poisoned(content) -> dict[str, list[Learner]]:
+    """60 honest learners, 15 scripted guests answering to lengthen the intervals
+    (5 that joined today, 5 that give one grade only, 5 that answer in 0.6 s),
+    and one patient scripted guest that looks plausible but answers a lot."""
+    aged = START - datetime.timedelta(days=1)
+    return {
+        "honest": population(60, HARD_FACTS),
+        "young": scripted_guests(5, created_at=timezone.now(), seed=1),
+        "one grade": scripted_guests(5, created_at=aged, grades=(3,), seed=2),
+        "fast": scripted_guests(5, created_at=aged, duration_ms=600, seed=3),
+        "plausible": scripted_guests(1, created_at=aged, cards=82, seed=4),
+    }
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_8)
+def test_scripted_guests_barely_move_the_stored_deck_wide_set(poisoned):
+    honest = [learner.pk for learner in poisoned["honest"]]
+    honest_fit = fitting.fit(fitting.items_from(ReviewLog.objects.filter(learner_id__in=honest)))
+    # Without the defences the guests more than double a new card's second interval.
+    undefended = fitting.fit(fitting.items_from(ReviewLog.objects.all()))
+    assert second_interval(undefended) >= 2 * second_interval(honest_fit)
+
+    output = fit_schedule("--deck-only")
+    stored = newest_deck_set()
+    assert stored is not None
+    assert "Left out of the deck-wide fit: 5 learners (3,000 reviews), younger than 3 days." in output
+    assert "5 learners (3,000 reviews), every answer the same grade over at least 50 reviews." in output
+    assert "5 learners (3,000 reviews), median answer time under 1,500 ms." in output
+    assert "Left out by the share cap (no learner above 5% of the items)" in output
+    assert stored.learner_count == 61
+
+    # Judged on honest reviews no fit has seen (not on the poisoned log itself):
+    # the stored set predicts them about as well as the honest-only fit...
+    items = fitting.training_items(held_out_log(30, HARD_FACTS, seed=99), {})
+    recalled = [item.reviews[-1][0] > 1 for item in items]
+    honest_loss = fitting.log_loss(fitting.predict(items, honest_fit), recalled)
+    stored_loss = fitting.log_loss(fitting.predict(items, stored.weights), recalled)
+    undefended_loss = fitting.log_loss(fitting.predict(items, undefended), recalled)
+    assert stored_loss <= honest_loss * 1.02 < undefended_loss
+    # ... and moves a new card's second interval by at most a day.
+    assert abs(second_interval(stored.weights) - second_interval(honest_fit)) <= datetime.timedelta(days=1)
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_8)
+def test_a_fit_from_fewer_learners_than_the_share_needs_stores_nothing(content):
+    population(15, HARD_FACTS, cards=60)
+    output = fit_schedule("--deck-only")
+    assert "Deck-wide: too few learners to fit (5,400 reviews from 15 learners; at least 20 needed" in output
+    assert not ParameterSet.objects.exists()
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_8)
+def test_a_new_deck_wide_set_schedules_no_one_until_it_is_approved(hard_population, client, root):
+    output = fit_schedule("--deck-only")
+    assert "pending: it schedules no one until it is approved in the admin" in output
+    pending = newest_deck_set()
+    assert pending is not None
+    assert ParameterSet.objects.deck_in_force() is None
+    assert Learner.objects.create().parameters is None
+    # A second run finds the same reviews: no second pending set.
+    assert "which awaits approval in the admin. Nothing to do." in fit_schedule("--deck-only")
+    assert ParameterSet.objects.count() == 1
+
+    client.force_login(root)
+    page = client.get(f"/admin/quiz/parameterset/{pending.pk}/approve/").content.decode()
+    assert "7,200 reviews from 60 learners" in page
+    assert f"{pending.log_loss_before:.4f}" in page and f"{pending.log_loss_after:.4f}" in page
+    assert "A new card answered Good each time it is due" in page
+    response = client.post(f"/admin/quiz/parameterset/{pending.pk}/approve/")
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert pending.approved_by == root and pending.approved_at is not None
+    assert ParameterSet.objects.deck_in_force() == pending
+    assert Learner.objects.create().parameters == pending.weights
+    assert LogEntry.objects.get(object_id=str(pending.pk)).user == root
+    # Approved sets are not approved again.
+    assert client.get(f"/admin/quiz/parameterset/{pending.pk}/approve/").status_code == 404
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_8)
+def test_a_new_run_replaces_the_pending_set_instead_of_adding_one(hard_population):
+    fit_schedule("--deck-only")
+    first = newest_deck_set()
+    more = population(5, HARD_FACTS, seed=5)
+    assert more
+    fit_schedule("--deck-only")
+    [pending] = ParameterSet.objects.filter(learner__isnull=True)
+    assert first is not None and pending.pk != first.pk
+    assert pending.learner_count == 65
+    assert ParameterSet.objects.deck_in_force() is None
+
+
+@pytest.mark.xfail(strict=True, reason=FINDING_8)
+def test_an_editor_cannot_approve_a_schedule(hard_population, client, erin):
+    fit_schedule("--deck-only")
+    pending = newest_deck_set()
+    assert pending is not None
+    client.force_login(erin)
+    url = f"/admin/quiz/parameterset/{pending.pk}/approve/"
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+    assert ParameterSet.objects.deck_in_force() is None
+    assert client.get("/admin/quiz/parameterset/").status_code == 403
