@@ -9,7 +9,7 @@ twitch_bench_fit, dropped and created again): migrate and load the content,
 seed the log with `seed_scale`, then run `fit_schedule` twice, timed: the
 first run reads the whole log, builds the training items, evaluates a fit
 against the parameters in force with time-series splits, fits the whole log
-and stores the set if it is better, then tries each learner with enough
+(screened and capped per learner) and stores the set, pending, if it is better, then tries each learner with enough
 reviews of their own; the second finds no new reviews. Prints one line per
 goal (`goal <what> (<database>): <measured> pass|FAIL`, collected by
 `make bench`), then the command's own report (counts and metrics).
@@ -62,6 +62,9 @@ def measure_in_process(args: argparse.Namespace) -> None:
 def run(database: str, args: argparse.Namespace) -> bool:
     """Measure on one database; print the goals and the report. True when every goal passed."""
     env = measurement_env(database, POSTGRES_URL, "fit")
+    # seed_scale's learners all join today and answer almost only Good: let them
+    # count, so that the deck-wide fit runs in full.
+    env |= {"FIT_MIN_LEARNER_AGE_DAYS": "0", "FIT_ONE_GRADE_REVIEWS": str(10**9)}
     print(f"[{database}] seeding {args.learners:,} learners / {args.reviews:,} rows …", file=sys.stderr, flush=True)
     command = [sys.executable, __file__, "measure", "--learners", str(args.learners), "--reviews", str(args.reviews)]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)

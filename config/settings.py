@@ -330,6 +330,16 @@ if ACCOUNT_SESSION_MAX_DAYS < 1:
 # many a learner needs before their own weights are tried against the deck's.
 FIT_MIN_REVIEWS = env_int("FIT_MIN_REVIEWS", 1000)
 FIT_LEARNER_MIN_REVIEWS = env_int("FIT_LEARNER_MIN_REVIEWS", 400)
+# Who counts in the deck-wide fit (issue 17, finding 8): no learner weighs more
+# than this percentage of its items (so it needs at least 100 / percentage
+# learners); learners younger than this many days, giving one grade to at least
+# this many reviews, or answering faster than one can read are left out.
+FIT_MAX_LEARNER_PERCENT = env_int("FIT_MAX_LEARNER_PERCENT", 5)
+FIT_MIN_LEARNER_AGE_DAYS = env_int("FIT_MIN_LEARNER_AGE_DAYS", 3)
+FIT_ONE_GRADE_REVIEWS = env_int("FIT_ONE_GRADE_REVIEWS", 50)
+FIT_MIN_ANSWER_MS = env_int("FIT_MIN_ANSWER_MS", 1500)
+if not 1 <= FIT_MAX_LEARNER_PERCENT <= 100:
+    raise ImproperlyConfigured("FIT_MAX_LEARNER_PERCENT must be between 1 and 100.")
 
 LOGIN_URL = "quiz:signin"
 LOGIN_REDIRECT_URL = "quiz:progress"

@@ -28,9 +28,10 @@ from modeltranslation.admin import TabbedTranslationAdmin, TranslationTabularInl
 from modeltranslation.utils import build_localized_fieldname
 from reversion.admin import VersionAdmin
 
-from quiz import content_rules
+from quiz import content_rules, fitting, security_events
 from quiz.admin_site import StaffAdminSite
 from quiz.models import Choice, Fact, ParameterSet, Question, Source, Topic, Translated, translated_fields
+from quiz.security_events import Event, Outcome
 from quiz.study import choices_prefetch
 
 # Every staff account signs in to the admin with a second factor (quiz/admin_site.py).
@@ -458,11 +459,14 @@ class QuestionAdmin(ContentAdmin):
 @admin.register(ParameterSet)
 class ParameterSetAdmin(admin.ModelAdmin):
     """The fitted FSRS parameter sets, read-only: `fit_schedule` writes them. A
-    learner's own set says that it is one, never whose."""
+    learner's own set says that it is one, never whose. A deck-wide set is
+    pending until someone with the approve permission approves it here
+    (issue 17, finding 8): only then does it schedule anyone."""
 
     list_display = (
         "created_at",
         "fitted_to",
+        "status",
         "review_count",
         "learner_count",
         "log_loss_before",
@@ -471,10 +475,12 @@ class ParameterSetAdmin(admin.ModelAdmin):
         "rmse_after",
         "recommended_retention",
     )
-    list_filter = (("learner", admin.EmptyFieldListFilter),)
+    list_filter = (("learner", admin.EmptyFieldListFilter), ("approved_at", admin.EmptyFieldListFilter))
     fields = (
         "created_at",
         "fitted_to",
+        "status",
+        "approved_at",
         "review_count",
         "learner_count",
         "held_out_count",
@@ -491,6 +497,19 @@ class ParameterSetAdmin(admin.ModelAdmin):
     def fitted_to(self, obj: ParameterSet) -> str:
         return gettext("one learner's reviews") if obj.learner_id else gettext("all learners' reviews")
 
+    @admin.display(description=_("status"))
+    def status(self, obj: ParameterSet) -> str:
+        if obj.learner_id is not None:
+            return "–"
+        if obj.approved_at is not None:
+            return gettext("approved")
+        return format_html(
+            '{} · <a href="{}">{}</a>',
+            gettext("pending approval"),
+            reverse("admin:quiz_parameterset_approve", args=[obj.pk]),
+            gettext("Approve this schedule"),
+        )
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -499,3 +518,59 @@ class ParameterSetAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: ParameterSet | None = None) -> bool:
         return False
+
+    def get_urls(self) -> list[URLPattern]:
+        approve = path(
+            "<int:object_id>/approve/",
+            self.admin_site.admin_view(self.approve_view),
+            name="quiz_parameterset_approve",
+        )
+        return [approve, *super().get_urls()]
+
+    def approve_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """A pending deck-wide set beside the one in force: its metrics, what it
+        was fitted to, and the first intervals of a new card answered Good under
+        each. POST approves it, and from then on it schedules everyone."""
+        if not request.user.has_perm("quiz.approve_parameterset"):
+            raise PermissionDenied
+        with transaction.atomic():
+            candidate: ParameterSet = get_object_or_404(
+                ParameterSet.objects.select_for_update().pending_decks(), pk=object_id
+            )
+            in_force = ParameterSet.objects.newest_approved_deck()
+            if request.method == "POST":
+                candidate.approve(request.user.pk, timezone.now())
+                self.log_change(request, candidate, [{"changed": {"fields": ["approved_at", "approved_by"]}}])
+                security_events.record(
+                    Event.SCHEDULE_APPROVED,
+                    request,
+                    user_id=request.user.pk,
+                    outcome=Outcome.SUCCESS,
+                    parameter_set=candidate.pk,
+                    replaces=in_force.pk if in_force is not None else None,
+                )
+                self.message_user(
+                    request, gettext("The schedule is approved: it now schedules every learner without their own.")
+                )
+                return HttpResponseRedirect(reverse("admin:quiz_parameterset_change", args=[candidate.pk]))
+        now = timezone.now()
+        intervals = zip(
+            fitting.good_intervals(in_force.weights if in_force is not None else None, now),
+            fitting.good_intervals(candidate.weights, now),
+            strict=True,
+        )
+        return render(
+            request,
+            "admin/quiz/parameterset/approve.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": gettext("Approve this schedule"),
+                "candidate": candidate,
+                "in_force": in_force,
+                "intervals": [
+                    (number, before, after, after / before - 1)
+                    for number, (before, after) in enumerate(intervals, start=1)
+                ],
+            },
+        )

@@ -2,7 +2,7 @@
 
 The content is small, read on every study request and changed only by editors
 (the admin, `load_content`, a revert). The deck-wide FSRS parameter set rides
-along: every study request needs it, and only `fit_schedule` changes it. Each process keeps one copy of what
+along: every study request needs it, and only its approval in the admin changes it. Each process keeps one copy of what
 learners can study — published questions with their fact, topic, source and
 choices, in teaching order — and checks it with one cheap query per request
 against `ContentVersion`, whose token every change to the content replaces in
@@ -38,7 +38,7 @@ class Published:
     questions: Mapping[int, Question] = field(default_factory=dict)
     # Their ids in teaching order: when-to-see-a-doctor questions first, then topic by topic.
     order: tuple[int, ...] = ()
-    # The deck-wide FSRS parameter set in force (fit_schedule); None: the FSRS defaults.
+    # The deck-wide FSRS parameter set in force (the newest approved); None: the FSRS defaults.
     deck_set: ParameterSet | None = None
 
     def question(self, pk: int) -> Question | None:
@@ -57,7 +57,7 @@ def load(token: str | None) -> Published:
         .prefetch_related(Prefetch("choices", queryset=Choice.objects.all(), to_attr="ordered_choices"))
         .order_by(*Question.TEACHING_ORDER)
     )
-    deck_set = ParameterSet.objects.newest_deck()
+    deck_set = ParameterSet.objects.newest_approved_deck()
     return Published(token, {q.pk: q for q in questions}, tuple(q.pk for q in questions), deck_set)
 
 

@@ -36,6 +36,7 @@ class Event(StrEnum):
     SESSIONS_ENDED = "sessions_ended"
     ACCOUNT_DELETED = "account_deleted"
     OWNERSHIP_REFUSED = "ownership_refused"
+    SCHEDULE_APPROVED = "schedule_approved"
 
 
 class Outcome(StrEnum):

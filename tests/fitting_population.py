@@ -82,7 +82,7 @@ def simulate(
 def population(
     learners: int, weights: Parameters, *, cards: int = 20, reviews_per_card: int = 6, seed: int = 12
 ) -> list[Learner]:
-    """`learners` new guest learners with simulated logs, saved."""
+    """`learners` guest learners with simulated logs, saved; they joined the day before their first review."""
     rng = random.Random(seed)
     questions = list(Question.objects.published().order_by("pk"))
     people = Learner.objects.bulk_create(Learner() for _ in range(learners))
@@ -90,4 +90,64 @@ def population(
     for learner in people:
         rows += simulate(learner, rng.sample(questions, cards), weights, reviews_per_card=reviews_per_card, rng=rng)
     ReviewLog.objects.bulk_create(rows, batch_size=2000)
+    backdate(people, START - datetime.timedelta(days=1))
     return people
+
+
+def held_out_log(learners: int, weights: Parameters, *, seed: int) -> list[tuple[int, int, datetime.datetime, int]]:
+    """Log rows (learner, question, when, rating) of `learners` more learners
+    like the population's, never saved: reviews no fit has seen."""
+    rng = random.Random(seed)
+    questions = list(Question.objects.published().order_by("pk"))
+    rows = []
+    for n in range(learners):
+        learner = Learner(pk=10_000_000 + n)
+        for row in simulate(learner, rng.sample(questions, 20), weights, reviews_per_card=6, rng=rng):
+            rows.append((learner.pk, row.question_id, row.reviewed_at, row.rating))
+    return sorted(rows, key=lambda row: (row[0], row[1], row[2]))
+
+
+def backdate(people: list[Learner], created_at: datetime.datetime) -> None:
+    Learner.objects.filter(pk__in=[learner.pk for learner in people]).update(created_at=created_at)
+
+
+def scripted_guests(
+    count: int,
+    *,
+    created_at: datetime.datetime,
+    grades: tuple[int, ...] = (3, 3, 3, 4),
+    duration_ms: int = 4000,
+    cards: int = 60,
+    reviews_per_card: int = 10,
+    seed: int = 17,
+) -> list[Learner]:
+    """`count` scripted guests, saved, who answer to lengthen the intervals
+    (issue 17, finding 8): every card "remembered" (`grades`) after ever
+    longer gaps, starting at a week, on many cards each."""
+    rng = random.Random(seed)
+    questions = list(Question.objects.published().order_by("pk"))
+    guests = Learner.objects.bulk_create(Learner() for _ in range(count))
+    rows = []
+    for guest in guests:
+        for question in rng.sample(questions, min(cards, len(questions))):
+            when = START + datetime.timedelta(hours=rng.randint(0, 24 * 20))
+            gap = 7.0
+            for _ in range(reviews_per_card):
+                rows.append(
+                    ReviewLog(
+                        learner=guest,
+                        question=question,
+                        review_id=uuid.uuid4(),
+                        rating=rng.choice(grades),
+                        reviewed_at=when,
+                        duration_ms=duration_ms,
+                        language="en",
+                        state_before={},
+                        state_after={},
+                    )
+                )
+                when += datetime.timedelta(days=round(gap))
+                gap *= 2.5
+    ReviewLog.objects.bulk_create(rows, batch_size=2000)
+    backdate(guests, created_at)
+    return guests

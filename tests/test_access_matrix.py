@@ -298,6 +298,13 @@ MATRIX: dict[str, Entry] = {
     "admin/quiz/question/<int:object_id>/preview/<str:language>/": Entry(
         lambda world: f"/admin/quiz/question/{world.learner.cards.first().question_id}/preview/es/", staff(200)
     ),
+    # Approving a pending deck-wide schedule: superusers (and the approve permission) only; a
+    # learner's own set is never pending, so there is nothing to approve (404).
+    "admin/quiz/parameterset/<int:object_id>/approve/": Entry(
+        lambda world: f"/admin/quiz/parameterset/{own_parameter_set(world.learner).pk}/approve/",
+        staff(404, editor=403),
+        staff(404, editor=403),
+    ),
 }
 # The content's history (django-reversion): deleted items to recover, and
 # earlier versions. A version that does not exist is a 404 for staff too.

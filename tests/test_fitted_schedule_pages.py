@@ -31,6 +31,8 @@ def parameter_set(weights=HARD_FACTS, learner: Learner | None = None, **fields) 
         "rmse_before": 0.1,
         "rmse_after": 0.05,
         "recommended_retention": 0.85,
+        # A deck-wide set is in force once approved.
+        "approved_at": NOW if learner is None else None,
     }
     return ParameterSet.objects.create(learner=learner, **(values | fields))
 
@@ -58,6 +60,17 @@ def test_the_settings_page_suggests_the_fitted_target_in_every_language(client, 
 
 def test_without_a_fit_there_is_no_suggestion(client, content):
     assert "Suggested target" not in client.get("/study/settings/").content.decode()
+
+
+def test_a_pending_deck_wide_set_is_neither_suggested_nor_shown_until_approved(alice_client, alice_learner, root):
+    studied(alice_learner)
+    pending = parameter_set(approved_at=None)
+    assert "Suggested target" not in alice_client.get("/study/settings/").content.decode()
+    assert "Your schedule uses the standard FSRS parameters" in alice_client.get("/progress/").content.decode()
+    # Approving it renews every process's copy: the next request sees it.
+    pending.approve(root.pk, NOW)
+    assert 'name="desired_retention" value="0.85"' in alice_client.get("/study/settings/").content.decode()
+    assert "fitted to 12,400 reviews from 310 learners." in alice_client.get("/progress/").content.decode()
 
 
 def test_the_learners_own_suggestion_wins_over_the_decks(alice_client, alice_learner):

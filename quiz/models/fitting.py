@@ -1,8 +1,12 @@
 """FSRS parameter sets fitted to the review log (issue 12): one row per fit
-that was better than what was in force, deck-wide or for one learner."""
+that was better than what was in force, deck-wide or for one learner. A
+deck-wide set schedules no one until a person approves it (issue 17)."""
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -10,13 +14,20 @@ from quiz.scheduling import Parameters
 
 
 class ParameterSetQuerySet(models.QuerySet["ParameterSet"]):
-    def newest_deck(self) -> ParameterSet | None:
-        """The newest deck-wide set, read from the database; None before any fit was kept."""
-        return self.filter(learner__isnull=True).order_by("-created_at", "-id").first()
+    def newest_approved_deck(self) -> ParameterSet | None:
+        """The newest approved deck-wide set, read from the database; None before any was approved."""
+        return self.filter(learner__isnull=True, approved_at__isnull=False).order_by("-approved_at", "-id").first()
+
+    def pending_decks(self) -> ParameterSetQuerySet:
+        """Deck-wide sets that fit_schedule stored and no one has approved yet (at most one, normally)."""
+        return self.filter(learner__isnull=True, approved_at__isnull=True)
+
+    def pending_deck(self) -> ParameterSet | None:
+        return self.pending_decks().order_by("-created_at", "-id").first()
 
     def deck_in_force(self) -> ParameterSet | None:
-        """The deck-wide set that schedules (None: the FSRS defaults). The one
-        place that says so: served from the process's copy of what everyone
+        """The deck-wide set that schedules (None: the FSRS defaults): the newest
+        approved one, never a pending one. The one place that says so: served from the process's copy of what everyone
         studies (quiz.published), which storing a deck-wide set renews, so the
         study requests spend no query on it. Treat the instance as read-only."""
         from quiz.published import published  # it imports the models
@@ -46,6 +57,17 @@ class ParameterSet(models.Model):
     held_out_count = models.PositiveIntegerField(_("held-out reviews"), default=0)
     # The desired retention that keeps the most for the least work with these weights (a suggestion).
     recommended_retention = models.FloatField(_("recommended retention"), null=True, blank=True)
+    # Deck-wide sets only: who let it schedule everyone, and when (null: pending).
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("approved by"),
+    )
 
     objects = ParameterSetQuerySet.as_manager()
 
@@ -53,6 +75,7 @@ class ParameterSet(models.Model):
         verbose_name = _("parameter set")
         verbose_name_plural = _("parameter sets")
         indexes = [models.Index(fields=["learner", "-created_at"], name="parameter_set_newest")]
+        permissions = [("approve_parameterset", _("Can approve a deck-wide schedule"))]
 
     def __str__(self) -> str:
         # Never the learner's name: staff see these rows.
@@ -61,3 +84,14 @@ class ParameterSet(models.Model):
     @property
     def weights(self) -> Parameters:
         return tuple(float(w) for w in self.parameters)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.learner_id is None and self.approved_at is None
+
+    def approve(self, user_id: int | None, now: datetime.datetime) -> None:
+        """Let this pending deck-wide set schedule everyone from now on. Saving
+        renews every process's copy of the content (quiz.published)."""
+        self.approved_at = now
+        self.approved_by_id = user_id
+        self.save(update_fields=["approved_at", "approved_by"])

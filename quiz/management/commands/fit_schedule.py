@@ -2,19 +2,22 @@
 
 Safe to run from cron (nightly is plenty): a set is stored only when it
 predicts held-out reviews better than the one in force, and a run with no new
-reviews since the last stored fit changes nothing.
+reviews since the last stored fit changes nothing. A deck-wide set is stored
+pending: it schedules no one until a person approves it in the admin.
 """
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections import Counter
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
 
 from quiz import fitting
-from quiz.fitting import Outcome, Result
+from quiz.fitting import DeckRules, Outcome, Result, Screening
 
 
 def metrics(outcome: Outcome) -> str:
@@ -47,10 +50,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, min_reviews: int, learner_min_reviews: int, deck_only: bool, **options) -> None:
         started = time.perf_counter()
-        deck = fitting.fit_deck(max(min_reviews, 1))
+        rules = DeckRules(
+            Screening(
+                min_age=datetime.timedelta(days=settings.FIT_MIN_LEARNER_AGE_DAYS),
+                one_grade_reviews=settings.FIT_ONE_GRADE_REVIEWS,
+                min_answer_ms=settings.FIT_MIN_ANSWER_MS,
+            ),
+            max_share=settings.FIT_MAX_LEARNER_PERCENT / 100,
+        )
+        deck = fitting.fit_deck(max(min_reviews, 1), rules, timezone.now())
+        self.report_left_out(deck, rules)
         self.report("Deck-wide", deck, min_reviews)
         if not deck_only:
-            outcomes = fitting.fit_learners(max(learner_min_reviews, 1), deck_changed=deck.result == Result.KEPT)
+            outcomes = fitting.fit_learners(max(learner_min_reviews, 1))
             for outcome in outcomes:
                 # Learners whose fit was tried; the others are counted below.
                 if outcome.result in (Result.KEPT, Result.NOT_BETTER) or options["verbosity"] > 1:
@@ -64,6 +76,24 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"Done in {time.perf_counter() - started:.1f} s.")
 
+    def report_left_out(self, outcome: Outcome, rules: DeckRules) -> None:
+        why = {
+            fitting.LeftOut.YOUNG: f"younger than {rules.screening.min_age.days} days",
+            fitting.LeftOut.ONE_GRADE: (
+                f"every answer the same grade over at least {rules.screening.one_grade_reviews:,} reviews"
+            ),
+            fitting.LeftOut.TOO_FAST: f"median answer time under {rules.screening.min_answer_ms:,} ms",
+        }
+        for reason, (learners, reviews) in outcome.left_out.items():
+            self.stdout.write(
+                f"Left out of the deck-wide fit: {learners:,} learners ({reviews:,} reviews), {why[reason]}."
+            )
+        if outcome.capped:
+            self.stdout.write(
+                f"Left out by the share cap (no learner above {rules.max_share:.0%} of the items): "
+                f"{outcome.capped:,} predictable reviews."
+            )
+
     def report(self, who: str, outcome: Outcome, minimum: int) -> None:
         if outcome.learner_id is None:
             counts = f"{outcome.review_count:,} reviews from {outcome.learner_count:,} learners"
@@ -74,8 +104,27 @@ class Command(BaseCommand):
                 f"{who}: too few reviews to fit ({counts}; {outcome.items:,} predictable, at least {minimum:,} "
                 "needed). Nothing was changed: the parameters in force stay."
             )
+        elif outcome.result == Result.TOO_FEW_LEARNERS:
+            self.stdout.write(
+                f"{who}: too few learners to fit ({counts}; at least {outcome.min_learners:,} needed, so that no "
+                "one learner weighs more than their share). Nothing was changed: the parameters in force stay."
+            )
+        elif outcome.result == Result.UNCHANGED and outcome.kept is not None:
+            self.stdout.write(
+                f"{who}: no new reviews since parameter set #{outcome.kept.pk} ({counts}), which awaits approval "
+                "in the admin. Nothing to do."
+            )
         elif outcome.result == Result.UNCHANGED:
             self.stdout.write(f"{who}: no new reviews since the fit in force ({counts}). Nothing to do.")
+        elif outcome.result == Result.PENDING:
+            assert outcome.kept is not None
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"{who}: fitted to {counts}{metrics(outcome)}. Better: stored as parameter set "
+                    f"#{outcome.kept.pk} (recommended retention {outcome.kept.recommended_retention:.2f}), "
+                    "pending: it schedules no one until it is approved in the admin."
+                )
+            )
         elif outcome.result == Result.NOT_BETTER:
             self.stdout.write(
                 f"{who}: fitted to {counts}{metrics(outcome)}. Not better than the parameters in force: not stored."
