@@ -198,6 +198,8 @@ def test_get_on_the_answer_endpoint_is_405(alice_client):
 def test_a_visitors_quizzes_join_their_account(client, alice, content):
     attempt = start(client)
     client.force_login(alice)
+    # Signing in asks before a visitor's progress joins the account (/account/merge/).
+    assert client.post("/account/merge/", {"choice": "merge"}).status_code == 302
     attempt.refresh_from_db()
     assert attempt.learner.user == alice
 

@@ -559,6 +559,8 @@ def test_a_visitors_progress_joins_their_account_when_they_sign_in(client, alice
     answer_current_card(client, rating=1)
     guest = Learner.objects.get(user=None)
     client.force_login(alice)
+    # Signing in asks before a visitor's progress joins the account (/account/merge/).
+    assert client.post("/account/merge/", {"choice": "merge"}).status_code == 302
     assert not Learner.objects.filter(pk=guest.pk).exists()
     account = Learner.objects.get(user=alice)
     assert ReviewLog.objects.filter(learner=account).count() == 2
