@@ -304,9 +304,11 @@ def legacy_browser(session_data: dict) -> tuple[Client, str]:
     session = SessionStore()
     session.update(session_data)
     session.create()
+    key = session.session_key
+    assert key is not None  # create() made one
     client = Client()
-    client.cookies["sessionid"] = session.session_key
-    return client, session.session_key
+    client.cookies["sessionid"] = key
+    return client, key
 
 
 def test_a_visitors_progress_under_the_old_cookie_name_moves_to_the_new_cookie(content, settings):
