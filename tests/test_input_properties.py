@@ -123,6 +123,7 @@ class People:
     questions: list[int]
     choices: list[int]
     slugs: list[str]
+    root: User
 
     def client(self, actor: str, *, enforce_csrf_checks: bool = False) -> Client:
         if actor == "guest":
@@ -143,6 +144,9 @@ class People:
             client.force_login(self.alice)
         elif actor in ("alice", "signed-in visitor"):
             client.force_login(self.alice)
+        elif actor == "root":
+            # A superuser with a verified second factor (tests/conftest.py).
+            client.force_login(self.root)
         if actor == "signed-in visitor":
             # alice signed in where the guest had studied: its progress waits for her say.
             session = client.session
@@ -164,7 +168,7 @@ class People:
 
 
 @pytest.fixture
-def people(content, alice, bob) -> People:
+def people(content, alice, bob, root) -> People:
     learner = Learner.objects.create(user=alice)
     attempt = give_progress(learner)
     guest = Learner.objects.create()
@@ -176,7 +180,7 @@ def people(content, alice, bob) -> People:
     )
     choices = list(Choice.objects.filter(question_id__in=questions).values_list("pk", flat=True))
     slugs = list(Topic.objects.values_list("slug", flat=True))
-    return People(alice, learner, guest, attempt, questions, choices, slugs)
+    return People(alice, learner, guest, attempt, questions, choices, slugs, root)
 
 
 def maybe(plausible: st.SearchStrategy) -> st.SearchStrategy:
@@ -343,6 +347,15 @@ ENDPOINTS: dict[str, Endpoint] = {
         at("/account/two-step/off/"),
         lambda p: {"password": maybe(st.just(PASSWORD)), "code": maybe(CODES)},
         actors=("alice", "alice with two-step"),
+    ),
+    "admin password change": Endpoint(
+        at("/admin/password_change/"),
+        lambda p: {
+            "old_password": maybe(st.just(PASSWORD)),
+            "new_password1": JUNK,
+            "new_password2": JUNK,
+        },
+        actors=("root",),
     ),
     "sign out everywhere": Endpoint(at("/account/signout/everywhere/"), lambda p: {"confirm": JUNK}),
     "account details": Endpoint(
