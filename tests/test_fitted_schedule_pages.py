@@ -168,7 +168,7 @@ def test_the_export_holds_the_learners_own_fitted_parameters(alice_client, alice
     parameter_set()  # deck-wide: no one's, not exported
     own = parameter_set(EASY_FOR_ONE, learner=alice_learner, review_count=640, learner_count=1)
     Learner.objects.filter(pk=alice_learner.pk).update(parameter_set=own)
-    data = json.loads(alice_client.get("/account/export/").content)
+    data = json.loads(b"".join(alice_client.get("/account/export/").streaming_content))
     [exported] = data["fitted_parameters"]
     assert exported["parameters"] == list(EASY_FOR_ONE)
     assert exported["review_count"] == 640
