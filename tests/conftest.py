@@ -52,6 +52,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
     test's transaction rolls back to it."""
     with django_db_blocker.unblock():
         content_file.load()
+    yield
+    # A connection some test's thread left open (a live server's or a worker's)
+    # would stop PostgreSQL from dropping the test database after the run.
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture
